@@ -1,0 +1,76 @@
+import {
+  clientPolicySchema,
+  errorSchema,
+  sessionSchema,
+  usersResponseSchema,
+  type ClientPolicy,
+  type LoginBody,
+  type RegisterBody,
+  type Session,
+  type User,
+} from '../protocol';
+
+/** A failed HTTP call, with the server's error code when it sent one. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+async function call(url: string, init: RequestInit): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(url, init);
+  } catch (error) {
+    throw new ApiError('unreachable', `server unreachable: ${String(error)}`, 0);
+  }
+  const json: unknown = await response.json().catch(() => undefined);
+  if (!response.ok) {
+    const parsed = errorSchema.safeParse((json as { error?: unknown } | undefined)?.error);
+    if (parsed.success) throw new ApiError(parsed.data.code, parsed.data.message, response.status);
+    throw new ApiError('internal', `HTTP ${response.status}`, response.status);
+  }
+  return json;
+}
+
+function post(url: string, body: unknown): Promise<unknown> {
+  return call(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Creates an account (and a session). */
+export async function register(baseUrl: string, body: RegisterBody): Promise<Session> {
+  return sessionSchema.parse(await post(`${baseUrl}/api/register`, body));
+}
+
+/** Signs in. */
+export async function login(baseUrl: string, body: LoginBody): Promise<Session> {
+  return sessionSchema.parse(await post(`${baseUrl}/api/login`, body));
+}
+
+/** Ends a session on the server. */
+export async function logout(baseUrl: string, token: string): Promise<void> {
+  await call(`${baseUrl}/api/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+}
+
+/** The retry policy this server's clients use. */
+export async function fetchPolicy(baseUrl: string): Promise<ClientPolicy> {
+  return clientPolicySchema.parse(await call(`${baseUrl}/api/config`, { method: 'GET' }));
+}
+
+/** Every user, with presence. */
+export async function fetchUsers(baseUrl: string, token: string): Promise<User[]> {
+  const json = await call(`${baseUrl}/api/users`, {
+    method: 'GET',
+    headers: { authorization: `Bearer ${token}` },
+  });
+  return usersResponseSchema.parse(json).users;
+}

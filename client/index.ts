@@ -1,0 +1,6 @@
+export * from './api';
+export * from './dexieStorage';
+export * from './imClient';
+export * from './retry';
+export * from './status';
+export * from './storage';

@@ -1,0 +1,36 @@
+import type { ClientPolicy } from '../protocol';
+
+/** Total time a message may spend without msg:A before it is `failed`. */
+export function retryBudgetMs(policy: ClientPolicy): number {
+  let total = 0;
+  for (let i = 0; i < policy.maxAttempts; i++) total += policy.ackTimeoutMs * 2 ** i;
+  return total;
+}
+
+/** How long to wait for msg:A after transmission number `attempt` (1-based), jittered ±20%. */
+export function attemptTimeoutMs(policy: ClientPolicy, attempt: number, random: () => number): number {
+  return Math.round(policy.ackTimeoutMs * 2 ** (attempt - 1) * (0.8 + 0.4 * random()));
+}
+
+/** Longest wait between retransmissions of a message the server already holds. */
+export function sentRetryCapMs(policy: ClientPolicy): number {
+  return Math.min(30_000, policy.ackTimeoutMs * 16);
+}
+
+/**
+ * Wait before retransmission number `round` (1-based) of a message in
+ * `sent`: doubling from twice the ack timeout, capped, jittered.
+ */
+export function sentRetryDelayMs(policy: ClientPolicy, round: number, random: () => number): number {
+  const base = Math.min(sentRetryCapMs(policy), policy.ackTimeoutMs * 2 ** Math.min(round, 20));
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+/**
+ * How often a message in `stored` (recipient offline, stand-in ack:N
+ * received) is re-checked while connected, in case the recipient's later
+ * acknowledgement (ack:N offline:false) was lost.
+ */
+export function storedRecheckMs(policy: ClientPolicy): number {
+  return sentRetryCapMs(policy) * 4;
+}

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/** Every error code the server may answer with (HTTP and Socket.IO). */
+export const ERROR_CODES = [
+  'invalid_input',
+  'too_large',
+  'unknown_recipient',
+  'not_found',
+  'id_conflict',
+  'rate_limited',
+  'internal',
+  'unauthorized',
+  'username_taken',
+  'registration_closed',
+  'bad_credentials',
+] as const;
+
+/** One error code. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The error object carried by every failed answer. */
+export const errorSchema = z.object({
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+});
+/** The error object carried by every failed answer. */
+export type WireError = z.infer<typeof errorSchema>;
+
+/** A failed Socket.IO acknowledgement. */
+export interface Failure {
+  ok: false;
+  error: WireError;
+}
+
+/** Builds a failed acknowledgement. */
+export function fail(code: ErrorCode, message: string): Failure {
+  return { ok: false, error: { code, message } };
+}
+
+/** The JSON body of a failed HTTP request. */
+export interface HttpErrorBody {
+  error: WireError;
+}

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import type { LoginBody, RegisterBody, Session } from '../protocol';
+import type { LoginLimiter } from './loginLimiter';
+import type { PasswordHasher } from './passwords';
+import { hashToken, newToken } from './sessions';
+import type { Store } from './store';
+
+/** A user's public profile. */
+export interface Profile {
+  userId: string;
+  username: string;
+  displayName: string;
+}
+
+/** Why an account operation failed, named by its wire error code. */
+export type AccountError = 'username_taken' | 'registration_closed' | 'bad_credentials' | 'rate_limited';
+
+/** Result of register / login. */
+export type AccountResult = { ok: true; session: Session } | { ok: false; code: AccountError };
+
+/**
+ * Accounts and sessions: registration, sign-in (rate-limited, hashed off the
+ * event loop), token resolution. Keeps an in-memory directory of users,
+ * which is small for a LAN and spares a query on every `msg:R`.
+ */
+export class Accounts {
+  private readonly directory = new Map<string, Profile>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly hasher: PasswordHasher,
+    private readonly limiter: LoginLimiter,
+    private readonly registrationOpen: boolean,
+  ) {
+    for (const u of store.allUsers()) {
+      this.directory.set(u.id, { userId: u.id, username: u.username, displayName: u.displayName });
+    }
+  }
+
+  /** Creates an account and signs it in. */
+  async register(input: RegisterBody): Promise<AccountResult> {
+    if (!this.registrationOpen) return { ok: false, code: 'registration_closed' };
+    if (this.store.userByName(input.username)) return { ok: false, code: 'username_taken' };
+    const passwordHash = await this.hasher.hash(input.password);
+    const profile: Profile = {
+      userId: randomUUID(),
+      username: input.username,
+      displayName: input.displayName ?? input.username,
+    };
+    try {
+      this.store.insertUser({ id: profile.userId, ...profile, passwordHash }, Date.now());
+    } catch (error) {
+      if ((error as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) {
+        return { ok: false, code: 'username_taken' };
+      }
+      throw error;
+    }
+    this.directory.set(profile.userId, profile);
+    return { ok: true, session: this.openSession(profile) };
+  }
+
+  /** Signs in with username and password. */
+  async login(input: LoginBody, address: string): Promise<AccountResult> {
+    if (!(await this.limiter.allowed(input.username, address))) {
+      return { ok: false, code: 'rate_limited' };
+    }
+    const user = this.store.userByName(input.username);
+    const match = await this.hasher.verify(input.password, user?.passwordHash);
+    if (!user || !match) {
+      await this.limiter.failed(input.username, address);
+      return { ok: false, code: 'bad_credentials' };
+    }
+    await this.limiter.succeeded(input.username);
+    return { ok: true, session: this.openSession(this.directory.get(user.id)!) };
+  }
+
+  /** The user a bearer token belongs to, if the session exists. */
+  resolve(token: unknown): Profile | undefined {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 512) return undefined;
+    const userId = this.store.sessionUser(hashToken(token));
+    return userId ? this.directory.get(userId) : undefined;
+  }
+
+  /** Ends the session of `token`. */
+  logout(token: string): void {
+    this.store.deleteSession(hashToken(token));
+  }
+
+  /** True when a user with this id exists. */
+  exists(userId: string): boolean {
+    return this.directory.has(userId);
+  }
+
+  /** Every user. */
+  all(): Profile[] {
+    return [...this.directory.values()];
+  }
+
+  private openSession(profile: Profile): Session {
+    const token = newToken();
+    this.store.insertSession(hashToken(token), profile.userId, Date.now());
+    return { ...profile, token };
+  }
+}

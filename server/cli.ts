@@ -1,0 +1,91 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { clientPolicySchema, DEFAULT_CLIENT_POLICY, DEFAULT_PORT } from '../protocol';
+import { createImServer } from './index';
+import { createLogger } from './logger';
+
+const USAGE = `usage: npm run serve -- [--host H] [--port P] [--data DIR]
+                          [--client-ack-timeout-ms N] [--client-max-attempts N]
+                          [--log-level LEVEL] [--closed-registration]`;
+
+function intFlag(name: string, value: string | undefined, fallback: number, min: number, max: number) {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`--${name} must be an integer from ${min} to ${max}, got "${value}"`);
+  }
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      host: { type: 'string', default: '0.0.0.0' },
+      port: { type: 'string' },
+      data: { type: 'string', default: './data' },
+      'client-ack-timeout-ms': { type: 'string' },
+      'client-max-attempts': { type: 'string' },
+      'log-level': { type: 'string', default: 'info' },
+      'closed-registration': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const port = intFlag('port', values.port, DEFAULT_PORT, 0, 65535);
+  const clientPolicy = clientPolicySchema.parse({
+    ackTimeoutMs: intFlag(
+      'client-ack-timeout-ms',
+      values['client-ack-timeout-ms'],
+      DEFAULT_CLIENT_POLICY.ackTimeoutMs,
+      1,
+      600_000,
+    ),
+    maxAttempts: intFlag(
+      'client-max-attempts',
+      values['client-max-attempts'],
+      DEFAULT_CLIENT_POLICY.maxAttempts,
+      1,
+      100,
+    ),
+  });
+  const webRoot = fileURLToPath(new URL('../out/web', import.meta.url));
+  const log = createLogger(values['log-level']);
+  const server = await createImServer({
+    host: values.host,
+    port,
+    dataDir: values.data,
+    clientPolicy,
+    registrationOpen: !values['closed-registration'],
+    webRoot: existsSync(webRoot) ? webRoot : undefined,
+    logger: log,
+  });
+  process.stdout.write(`listening on ${server.url}\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  const hint = (error as { code?: string }).code === 'EADDRINUSE' ? ' (port already in use; pick another with --port)' : '';
+  process.stderr.write(`tickline: ${message}${hint}\n${USAGE}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import {
+  loginBodySchema,
+  parseWith,
+  registerBodySchema,
+  type ClientPolicy,
+  type ErrorCode,
+  type HttpErrorBody,
+} from '../protocol';
+import type { AccountError, Accounts } from './accounts';
+import type { Presence } from './presence';
+
+const STATUS: Record<AccountError, number> = {
+  username_taken: 409,
+  registration_closed: 403,
+  bad_credentials: 401,
+  rate_limited: 429,
+};
+
+function sendError(reply: FastifyReply, status: number, code: ErrorCode, message: string) {
+  const body: HttpErrorBody = { error: { code, message } };
+  return reply.code(status).send(body);
+}
+
+/** Reads a bearer token from an Authorization header. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer (\S+)$/.exec(header ?? '');
+  return match?.[1];
+}
+
+/** Dependencies of the HTTP routes. */
+export interface HttpDeps {
+  accounts: Accounts;
+  presence: Presence;
+  clientPolicy: ClientPolicy;
+  webRoot: string | undefined;
+}
+
+/** Registers the JSON API, health check and static web client. */
+export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+  const { accounts, presence, clientPolicy } = deps;
+
+  app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status === 413) return sendError(reply, 413, 'too_large', 'request body too large');
+    if (status >= 400 && status < 500) return sendError(reply, status, 'invalid_input', error.message);
+    request.log.error({ err: error }, 'request failed');
+    return sendError(reply, 500, 'internal', 'internal error');
+  });
+
+  app.get('/healthz', async () => ({ ok: true }));
+
+  app.get('/api/config', async () => clientPolicy);
+
+  app.post('/api/register', async (request, reply) => {
+    const parsed = parseWith(registerBodySchema, request.body);
+    if (!parsed.ok) return sendError(reply, 400, 'invalid_input', parsed.error.message);
+    const result = await accounts.register(parsed.value);
+    if (!result.ok) return sendError(reply, STATUS[result.code], result.code, result.code);
+    request.log.info({ userId: result.session.userId }, 'registered');
+    return reply.code(201).send(result.session);
+  });
+
+  app.post('/api/login', async (request, reply) => {
+    const parsed = parseWith(loginBodySchema, request.body);
+    if (!parsed.ok) return sendError(reply, 400, 'invalid_input', parsed.error.message);
+    const result = await accounts.login(parsed.value, request.ip);
+    if (!result.ok) {
+      request.log.info({ code: result.code }, 'login refused');
+      const message =
+        result.code === 'rate_limited' ? 'too many failed attempts, try later' : 'wrong username or password';
+      return sendError(reply, STATUS[result.code], result.code, message);
+    }
+    return reply.code(200).send(result.session);
+  });
+
+  app.post('/api/logout', async (request, reply) => {
+    const token = bearerToken(request.headers.authorization);
+    if (!token || !accounts.resolve(token)) {
+      return sendError(reply, 401, 'unauthorized', 'missing or invalid token');
+    }
+    accounts.logout(token);
+    return reply.code(200).send({ ok: true });
+  });
+
+  app.get('/api/users', async (request, reply) => {
+    const me = accounts.resolve(bearerToken(request.headers.authorization));
+    if (!me) return sendError(reply, 401, 'unauthorized', 'missing or invalid token');
+    const users = accounts.all().map((u) => ({ ...u, online: presence.isOnline(u.userId) }));
+    return { users };
+  });
+
+  if (deps.webRoot && existsSync(deps.webRoot)) {
+    await app.register(fastifyStatic, { root: deps.webRoot, prefix: '/' });
+  } else {
+    app.get('/', async (_request, reply) =>
+      reply
+        .type('text/plain; charset=utf-8')
+        .send('Tickline im-server is running. The web client has not been built (npm run build:web).\n'),
+    );
+  }
+
+  app.setNotFoundHandler((_request, reply) => sendError(reply, 404, 'not_found', 'no such route'));
+}

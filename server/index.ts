@@ -1,0 +1,119 @@
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import type { Logger } from 'pino';
+import { Server } from 'socket.io';
+import { DEFAULT_CLIENT_POLICY, MAX_FRAME_BYTES, MAX_HTTP_BODY_BYTES, type ClientPolicy } from '../protocol';
+import { Accounts } from './accounts';
+import { GroupCommit } from './groupCommit';
+import { registerHttp } from './http';
+import { createLogger } from './logger';
+import { DEFAULT_LOGIN_LIMITS, LoginLimiter, type LoginLimits } from './loginLimiter';
+import { OWASP_SCRYPT, PasswordHasher, type ScryptParams } from './passwords';
+import { Presence } from './presence';
+import { attachRealtime, PRESENCE_ROOM, type ImIo } from './realtime';
+import { Store } from './store';
+
+/** Options of {@link createImServer}. */
+export interface ImServerOptions {
+  /** Directory of the SQLite database (created if absent). */
+  dataDir: string;
+  /** Interface to bind; default `0.0.0.0`. */
+  host?: string;
+  /** Port; `0` picks a free one. Default 7420. */
+  port?: number;
+  /** Retry policy served at `/api/config`. */
+  clientPolicy?: ClientPolicy;
+  /** When false, `/api/register` answers `registration_closed`. */
+  registrationOpen?: boolean;
+  /** Password hashing cost; OWASP's scrypt parameters unless overridden. */
+  scrypt?: ScryptParams;
+  /** How many password hashes may run at once. */
+  hashConcurrency?: number;
+  /** Sign-in failure limits. */
+  loginLimits?: LoginLimits;
+  /** Directory with the web client's build, served at `/`. */
+  webRoot?: string;
+  /** Origins other than the server's own allowed by CORS (e.g. the desktop app's). */
+  corsOrigins?: string[];
+  /** A logger, or a level for a new one on stderr. Default `silent`. */
+  logger?: Logger | string;
+}
+
+/** A running im-server. */
+export interface ImServer {
+  /** `http://host:port` as bound. */
+  url: string;
+  /** The bound port. */
+  port: number;
+  /** Stops accepting, finishes in-flight writes, closes the store. */
+  close(): Promise<void>;
+}
+
+/** Starts an im-server; nothing happens until this is called. */
+export async function createImServer(options: ImServerOptions): Promise<ImServer> {
+  const log =
+    typeof options.logger === 'object' ? options.logger : createLogger(options.logger ?? 'silent');
+  const store = new Store(options.dataDir);
+  const commit = new GroupCommit(store.db);
+  const accounts = new Accounts(
+    store,
+    new PasswordHasher(options.scrypt ?? OWASP_SCRYPT, options.hashConcurrency ?? 2),
+    new LoginLimiter(options.loginLimits ?? DEFAULT_LOGIN_LIMITS),
+    options.registrationOpen ?? true,
+  );
+  const clientPolicy = options.clientPolicy ?? DEFAULT_CLIENT_POLICY;
+  const corsOrigins = options.corsOrigins ?? [];
+
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: MAX_HTTP_BODY_BYTES,
+    forceCloseConnections: true,
+  });
+  if (corsOrigins.length > 0) {
+    const cors = (await import('@fastify/cors')).default;
+    await app.register(cors, { origin: corsOrigins });
+  }
+
+  let io: ImIo | undefined;
+  const presence = new Presence((userId, online) => {
+    io?.to(PRESENCE_ROOM).emit('presence:N', { userId, online });
+  });
+  await registerHttp(app, { accounts, presence, clientPolicy, webRoot: options.webRoot });
+
+  io = new Server(app.server, {
+    maxHttpBufferSize: MAX_FRAME_BYTES,
+    cors: corsOrigins.length > 0 ? { origin: corsOrigins } : undefined,
+    serveClient: false,
+  });
+  attachRealtime(io, { accounts, store, commit, presence, log });
+
+  try {
+    await app.listen({ host: options.host ?? '0.0.0.0', port: options.port ?? 7420 });
+  } catch (error) {
+    io.close();
+    store.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 7420);
+  const host = options.host ?? '0.0.0.0';
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  log.info({ host, port }, 'listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      // Stop taking packets, let queued writes commit, then close.
+      io.disconnectSockets(true);
+      commit.flush();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await app.close().catch(() => undefined);
+      commit.flush();
+      store.close();
+      log.info('closed');
+    })();
+    return closing;
+  };
+
+  return { url: `http://${urlHost}:${port}`, port, close };
+}

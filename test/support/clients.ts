@@ -1,0 +1,93 @@
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import { register } from '../../client/api';
+import { DexieStorage } from '../../client/dexieStorage';
+import { ImClient, type ImClientEvents, type ImClientOptions } from '../../client/imClient';
+import type { StoredMessage } from '../../client/storage';
+import type { ClientPolicy, Session } from '../../protocol';
+
+/** One in-memory IndexedDB per test file, shared by its clients (like one browser profile). */
+export const fakeIndexedDb = new IDBFactory();
+
+let counter = 0;
+
+/** Registers a user with a unique name. */
+export async function newUser(url: string, prefix = 'user'): Promise<Session> {
+  counter++;
+  const username = `${prefix}${counter}_${Math.random().toString(36).slice(2, 8)}`;
+  return register(url, { username, password: 'correct horse battery', displayName: username });
+}
+
+/** Storage of one user on the shared fake IndexedDB. */
+export function storageFor(session: Session, dbName = `tickline-${session.userId}`): DexieStorage {
+  return new DexieStorage(dbName, { indexedDB: fakeIndexedDb, IDBKeyRange });
+}
+
+/** A started engine for `session` against `url` with short timers. */
+export async function startClient(
+  url: string,
+  session: Session,
+  options: Partial<ImClientOptions> & { policy?: ClientPolicy } = {},
+): Promise<ImClient> {
+  const client = new ImClient({
+    url,
+    token: session.token,
+    userId: session.userId,
+    storage: options.storage ?? storageFor(session),
+    socketOptions: { reconnectionDelay: 50, reconnectionDelayMax: 200, ...options.socketOptions },
+    ...options,
+  });
+  await client.start();
+  return client;
+}
+
+/** Resolves with the first event `name` for which `predicate` holds. */
+export function nextEvent<K extends keyof ImClientEvents>(
+  client: ImClient,
+  name: K,
+  predicate: (value: ImClientEvents[K]) => boolean = () => true,
+  timeoutMs = 20_000,
+): Promise<ImClientEvents[K]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.events.off(name, handler);
+      reject(new Error(`timed out waiting for ${String(name)}`));
+    }, timeoutMs);
+    const handler = (value: ImClientEvents[K]) => {
+      if (!predicate(value)) return;
+      clearTimeout(timer);
+      client.events.off(name, handler);
+      resolve(value);
+    };
+    client.events.on(name, handler);
+  });
+}
+
+/** Waits until outgoing message `id` of `client` is (or becomes) `status`. */
+export async function statusReached(
+  client: ImClient,
+  storage: { get(key: string): Promise<StoredMessage | undefined> },
+  id: string,
+  status: StoredMessage['status'],
+  timeoutMs?: number,
+): Promise<StoredMessage> {
+  const event = nextEvent(client, 'status', (m) => m.id === id && m.status === status, timeoutMs);
+  const now = await storage.get(`${client.userId}/${id}`);
+  if (now && now.status === status) {
+    event.catch(() => undefined);
+    return now;
+  }
+  return event;
+}
+
+/** Waits until `client` is connected. */
+export async function connected(client: ImClient): Promise<void> {
+  if (client.connection === 'connected') return;
+  await nextEvent(client, 'connection', (s) => s === 'connected');
+}
+
+/** Counts how many times each incoming message was shown (emitted) by `client`. */
+export function countIncoming(client: ImClient): Map<string, number> {
+  const counts = new Map<string, number>();
+  client.events.on('message', (m) => counts.set(m.key, (counts.get(m.key) ?? 0) + 1));
+  return counts;
+}

@@ -1,0 +1,169 @@
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server, type Socket as ServerSocket } from 'socket.io';
+import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
+
+/** The packets of the wire contract, by the name the article gives them. */
+export type PacketName =
+  | 'msg:R'
+  | 'msg:A'
+  | 'msg:N'
+  | 'ack:R'
+  | 'ack:A'
+  | 'ack:N'
+  | 'offline:R'
+  | 'offline:A'
+  | 'offlineack:R'
+  | 'offlineack:A'
+  | 'presence:N';
+
+const ANSWER_OF: Record<string, PacketName> = {
+  'msg:R': 'msg:A',
+  'ack:R': 'ack:A',
+  'offline:R': 'offline:A',
+  'offlineack:R': 'offlineack:A',
+};
+
+/** Decides whether to drop one packet (seen by the proxy in flight). */
+export type DropRule = (packet: PacketName, args: unknown[]) => boolean;
+
+/**
+ * A Socket.IO man-in-the-middle between clients and the im-server. Each
+ * client connection gets its own upstream connection with the same auth;
+ * every event, and every acknowledgement (the A packets), passes through
+ * `rules`, which may drop it. Nothing in the code under test is changed.
+ */
+export interface FaultProxy {
+  url: string;
+  /** Where new upstream connections go. */
+  target: string;
+  /** Active drop rules; a packet is dropped when any rule says so. */
+  rules: Set<DropRule>;
+  /** Drops the next `count` packets named `packet` (optionally only those matching `match`). */
+  dropNext(packet: PacketName, count?: number, match?: (args: unknown[]) => boolean): void;
+  /** Packets seen and dropped, by name. */
+  seen: Map<PacketName, number>;
+  dropped: Map<PacketName, number>;
+  /** Cuts every client connection (the client sees a transport close and reconnects). */
+  cutAll(): void;
+  /** Number of client connections open now. */
+  connections(): number;
+  close(): Promise<void>;
+}
+
+/** Starts a fault-injecting proxy in front of `target`. */
+export async function createFaultProxy(target: string): Promise<FaultProxy> {
+  // Plain HTTP (the JSON API) passes through untouched.
+  const http = createServer((req, res) => {
+    const upstream = request(
+      new URL(req.url ?? '/', proxy.target),
+      { method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => {
+      res.writeHead(502);
+      res.end();
+    });
+    req.pipe(upstream);
+  });
+  const io = new Server(http, { maxHttpBufferSize: 4 * 1024 * 1024 });
+  const rules = new Set<DropRule>();
+  const seen = new Map<PacketName, number>();
+  const dropped = new Map<PacketName, number>();
+  const upstreams = new Map<string, { socket: ClientSocket; buffered: unknown[][] }>();
+
+  const shouldDrop = (packet: PacketName, args: unknown[]): boolean => {
+    seen.set(packet, (seen.get(packet) ?? 0) + 1);
+    for (const rule of rules) {
+      if (rule(packet, args)) {
+        dropped.set(packet, (dropped.get(packet) ?? 0) + 1);
+        return true;
+      }
+    }
+    return false;
+  };
+
+  const proxy: FaultProxy = {
+    url: '',
+    target,
+    rules,
+    seen,
+    dropped,
+    dropNext(packet, count = 1, match) {
+      let left = count;
+      const rule: DropRule = (p, args) => {
+        if (p !== packet || left <= 0 || (match && !match(args))) return false;
+        left--;
+        if (left === 0) rules.delete(rule);
+        return true;
+      };
+      rules.add(rule);
+    },
+    cutAll() {
+      for (const socket of io.sockets.sockets.values()) socket.conn.close();
+    },
+    connections: () => io.sockets.sockets.size,
+    close: async () => {
+      for (const { socket } of upstreams.values()) socket.disconnect();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+    },
+  };
+
+  io.use((socket, next) => {
+    const upstream = connect(proxy.target, {
+      auth: socket.handshake.auth,
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
+    const entry = { socket: upstream, buffered: [] as unknown[][] };
+    // Buffer server pushes that arrive before the client side is wired up.
+    upstream.onAny((...args: unknown[]) => entry.buffered.push(args));
+    upstream.once('connect', () => {
+      upstreams.set(socket.id, entry);
+      next();
+    });
+    upstream.once('connect_error', (error) => {
+      upstream.close();
+      next(new Error(error.message));
+    });
+  });
+
+  io.on('connection', (socket: ServerSocket) => {
+    const entry = upstreams.get(socket.id)!;
+    const upstream = entry.socket;
+    const forwardDown = (event: string, ...args: unknown[]) => {
+      if (!shouldDrop(event as PacketName, args)) socket.emit(event, ...args);
+    };
+    upstream.offAny();
+    upstream.onAny(forwardDown);
+    for (const [event, ...args] of entry.buffered) forwardDown(event as string, ...args);
+    entry.buffered = [];
+
+    socket.onAny((event: string, ...args: unknown[]) => {
+      const callback = typeof args.at(-1) === 'function' ? (args.pop() as (a: unknown) => void) : undefined;
+      if (shouldDrop(event as PacketName, args)) return;
+      if (!callback) {
+        upstream.emit(event, ...args);
+        return;
+      }
+      upstream.emit(event, ...args, (answer: unknown) => {
+        const name = ANSWER_OF[event];
+        if (name && shouldDrop(name, [answer])) return;
+        callback(answer);
+      });
+    });
+    socket.on('disconnect', () => {
+      upstreams.delete(socket.id);
+      upstream.disconnect();
+    });
+    upstream.on('disconnect', () => socket.conn.close());
+  });
+
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  proxy.url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  return proxy;
+}

@@ -1,0 +1,37 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createImServer, type ImServer, type ImServerOptions } from '../../server';
+
+/** A fresh temporary directory, removed by the returned function. */
+export function tempDir(prefix = 'tickline-'): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Cheaper scrypt for tests that create many accounts (auth tests use the real cost). */
+export const FAST_SCRYPT = { N: 2 ** 12, r: 8, p: 1 };
+
+/** Starts an in-process im-server on 127.0.0.1, port 0, with a fresh data dir. */
+export async function startServer(
+  options: Partial<ImServerOptions> = {},
+): Promise<ImServer & { dataDir: string }> {
+  const tmp = options.dataDir ? undefined : tempDir();
+  const dataDir = options.dataDir ?? tmp!.dir;
+  const server = await createImServer({
+    host: '127.0.0.1',
+    port: 0,
+    scrypt: FAST_SCRYPT,
+    clientPolicy: { ackTimeoutMs: 200, maxAttempts: 4 },
+    ...options,
+    dataDir,
+  });
+  return {
+    ...server,
+    dataDir,
+    close: async () => {
+      await server.close();
+      tmp?.remove();
+    },
+  };
+}
