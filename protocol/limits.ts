@@ -20,3 +20,5 @@ export const MAX_HTTP_BODY_BYTES = 16 * 1024;
 export const DEFAULT_PORT = 7420;
 /** Default retry policy handed to clients by `/api/config`. */
 export const DEFAULT_CLIENT_POLICY = { ackTimeoutMs: 5_000, maxAttempts: 5 } as const;
+/** Origin of the desktop app's renderer (its custom protocol); allowed by CORS. */
+export const DESKTOP_APP_ORIGIN = 'app://tickline';

@@ -1,7 +1,13 @@
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { Logger } from 'pino';
 import { Server } from 'socket.io';
-import { DEFAULT_CLIENT_POLICY, MAX_FRAME_BYTES, MAX_HTTP_BODY_BYTES, type ClientPolicy } from '../protocol';
+import {
+  DEFAULT_CLIENT_POLICY,
+  DESKTOP_APP_ORIGIN,
+  MAX_FRAME_BYTES,
+  MAX_HTTP_BODY_BYTES,
+  type ClientPolicy,
+} from '../protocol';
 import { Accounts } from './accounts';
 import { GroupCommit } from './groupCommit';
 import { registerHttp } from './http';
@@ -32,7 +38,7 @@ export interface ImServerOptions {
   loginLimits?: LoginLimits;
   /** Directory with the web client's build, served at `/`. */
   webRoot?: string;
-  /** Origins other than the server's own allowed by CORS (e.g. the desktop app's). */
+  /** Origins other than the server's own allowed by CORS; default: the desktop app's. */
   corsOrigins?: string[];
   /** A logger, or a level for a new one on stderr. Default `silent`. */
   logger?: Logger | string;
@@ -61,7 +67,7 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
     options.registrationOpen ?? true,
   );
   const clientPolicy = options.clientPolicy ?? DEFAULT_CLIENT_POLICY;
-  const corsOrigins = options.corsOrigins ?? [];
+  const corsOrigins = options.corsOrigins ?? [DESKTOP_APP_ORIGIN];
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
