@@ -58,7 +58,10 @@ export async function login(baseUrl: string, body: LoginBody): Promise<Session> 
 
 /** Ends a session on the server. */
 export async function logout(baseUrl: string, token: string): Promise<void> {
-  await call(`${baseUrl}/api/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  await call(`${baseUrl}/api/logout`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+  });
 }
 
 /** The retry policy this server's clients use. */

@@ -23,12 +23,7 @@ import {
 } from '../protocol';
 import { fetchPolicy } from './api';
 import { newMessageId } from './ids';
-import {
-  attemptTimeoutMs,
-  retryBudgetMs,
-  sentRetryDelayMs,
-  storedRecheckMs,
-} from './retry';
+import { attemptTimeoutMs, retryBudgetMs, sentRetryDelayMs, storedRecheckMs } from './retry';
 import { canAdvance, type OutStatus } from './status';
 import {
   messageKey,
@@ -320,8 +315,10 @@ export class ImClient {
     const timeout = attemptTimeoutMs(this.policy, Math.max(1, t.attempts), this.random);
     socket
       .timeout(timeout)
-      .emit('msg:R', { id: t.id, to: t.to, body: t.body }, (error: Error | null, answer: Answer<MsgA>) =>
-        this.onMsgA(t, gen, error, answer),
+      .emit(
+        'msg:R',
+        { id: t.id, to: t.to, body: t.body },
+        (error: Error | null, answer: Answer<MsgA>) => this.onMsgA(t, gen, error, answer),
       );
   }
 
@@ -390,7 +387,10 @@ export class ImClient {
     this.clearTimer(t);
     if (!this.connected) return;
     t.rounds++;
-    t.timer = setTimeout(() => this.transmit(t), sentRetryDelayMs(this.policy, t.rounds, this.random));
+    t.timer = setTimeout(
+      () => this.transmit(t),
+      sentRetryDelayMs(this.policy, t.rounds, this.random),
+    );
   }
 
   private scheduleRecheck(t: Tracker): void {

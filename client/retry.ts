@@ -8,7 +8,11 @@ export function retryBudgetMs(policy: ClientPolicy): number {
 }
 
 /** How long to wait for msg:A after transmission number `attempt` (1-based), jittered ±20%. */
-export function attemptTimeoutMs(policy: ClientPolicy, attempt: number, random: () => number): number {
+export function attemptTimeoutMs(
+  policy: ClientPolicy,
+  attempt: number,
+  random: () => number,
+): number {
   return Math.round(policy.ackTimeoutMs * 2 ** (attempt - 1) * (0.8 + 0.4 * random()));
 }
 
@@ -21,7 +25,11 @@ export function sentRetryCapMs(policy: ClientPolicy): number {
  * Wait before retransmission number `round` (1-based) of a message in
  * `sent`: doubling from twice the ack timeout, capped, jittered.
  */
-export function sentRetryDelayMs(policy: ClientPolicy, round: number, random: () => number): number {
+export function sentRetryDelayMs(
+  policy: ClientPolicy,
+  round: number,
+  random: () => number,
+): number {
   const base = Math.min(sentRetryCapMs(policy), policy.ackTimeoutMs * 2 ** Math.min(round, 20));
   return Math.round(base * (0.8 + 0.4 * random()));
 }

@@ -1,10 +1,5 @@
 import { z } from 'zod';
-import {
-  MAX_BODY_BYTES,
-  MAX_ID_LENGTH,
-  OFFLINEACK_MAX_IDS,
-  OFFLINE_MAX_LIMIT,
-} from './limits';
+import { MAX_BODY_BYTES, MAX_ID_LENGTH, OFFLINEACK_MAX_IDS, OFFLINE_MAX_LIMIT } from './limits';
 
 const ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 

@@ -13,7 +13,8 @@ export interface Profile {
 }
 
 /** Why an account operation failed, named by its wire error code. */
-export type AccountError = 'username_taken' | 'registration_closed' | 'bad_credentials' | 'rate_limited';
+export type AccountError =
+  'username_taken' | 'registration_closed' | 'bad_credentials' | 'rate_limited';
 
 /** Result of register / login. */
 export type AccountResult = { ok: true; session: Session } | { ok: false; code: AccountError };

@@ -9,7 +9,13 @@ const USAGE = `usage: npm run serve -- [--host H] [--port P] [--data DIR]
                           [--client-ack-timeout-ms N] [--client-max-attempts N]
                           [--log-level LEVEL] [--closed-registration]`;
 
-function intFlag(name: string, value: string | undefined, fallback: number, min: number, max: number) {
+function intFlag(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+) {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) {
@@ -85,7 +91,10 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
-  const hint = (error as { code?: string }).code === 'EADDRINUSE' ? ' (port already in use; pick another with --port)' : '';
+  const hint =
+    (error as { code?: string }).code === 'EADDRINUSE'
+      ? ' (port already in use; pick another with --port)'
+      : '';
   process.stderr.write(`tickline: ${message}${hint}\n${USAGE}\n`);
   process.exit(1);
 });

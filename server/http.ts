@@ -45,7 +45,8 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
   app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
     const status = error.statusCode ?? 500;
     if (status === 413) return sendError(reply, 413, 'too_large', 'request body too large');
-    if (status >= 400 && status < 500) return sendError(reply, status, 'invalid_input', error.message);
+    if (status >= 400 && status < 500)
+      return sendError(reply, status, 'invalid_input', error.message);
     request.log.error({ err: error }, 'request failed');
     return sendError(reply, 500, 'internal', 'internal error');
   });
@@ -70,7 +71,9 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
     if (!result.ok) {
       request.log.info({ code: result.code }, 'login refused');
       const message =
-        result.code === 'rate_limited' ? 'too many failed attempts, try later' : 'wrong username or password';
+        result.code === 'rate_limited'
+          ? 'too many failed attempts, try later'
+          : 'wrong username or password';
       return sendError(reply, STATUS[result.code], result.code, message);
     }
     return reply.code(200).send(result.session);
@@ -98,7 +101,9 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
     app.get('/', async (_request, reply) =>
       reply
         .type('text/plain; charset=utf-8')
-        .send('Tickline im-server is running. The web client has not been built (npm run build:web).\n'),
+        .send(
+          'Tickline im-server is running. The web client has not been built (npm run build:web).\n',
+        ),
     );
   }
 

@@ -80,13 +80,13 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
     await app.register(cors, { origin: corsOrigins });
   }
 
-  let io: ImIo | undefined;
+  // Presence changes only happen on connections, after `io` exists.
   const presence = new Presence((userId, online) => {
-    io?.to(PRESENCE_ROOM).emit('presence:N', { userId, online });
+    io.to(PRESENCE_ROOM).emit('presence:N', { userId, online });
   });
   await registerHttp(app, { accounts, presence, clientPolicy, webRoot: options.webRoot });
 
-  io = new Server(app.server, {
+  const io: ImIo = new Server(app.server, {
     maxHttpBufferSize: MAX_FRAME_BYTES,
     cors: corsOrigins.length > 0 ? { origin: corsOrigins } : undefined,
     serveClient: false,

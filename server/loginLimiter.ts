@@ -42,10 +42,7 @@ export class LoginLimiter {
 
   /** Records a failed attempt. */
   async failed(username: string, address: string): Promise<void> {
-    await Promise.all([
-      this.byUser.penalty(username, 1),
-      this.byAddress.penalty(address, 1),
-    ]);
+    await Promise.all([this.byUser.penalty(username, 1), this.byAddress.penalty(address, 1)]);
   }
 
   /** Clears the username's failures after a successful sign-in. */

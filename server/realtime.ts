@@ -26,8 +26,18 @@ export interface SocketData {
 }
 
 /** The typed Socket.IO server. */
-export type ImIo = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-type ImSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type ImIo = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
+type ImSocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
 
 /** The room of connections that receive `presence:N`. */
 export const PRESENCE_ROOM = 'presence';
@@ -48,7 +58,11 @@ type Reply = (answer: Answer<object>) => void;
  * arguments, a throwing handler) the client gets one answer and the server
  * stays up.
  */
-function handler(log: Logger, event: string, fn: (payload: unknown, reply: Reply) => Promise<void>) {
+function handler(
+  log: Logger,
+  event: string,
+  fn: (payload: unknown, reply: Reply) => Promise<void>,
+) {
   return (...args: unknown[]) => {
     const last = args[args.length - 1];
     const callback = typeof last === 'function' ? (last as (a: unknown) => void) : undefined;
@@ -117,7 +131,12 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
         } else if (presence.isOnline(msg.to)) {
           io.to(userRoom(msg.to)).emit('msg:N', { ...msg, from: me, ts: result.ts });
         } else {
-          io.to(userRoom(me)).emit('ack:N', { id: msg.id, to: msg.to, offline: true, ts: result.ts });
+          io.to(userRoom(me)).emit('ack:N', {
+            id: msg.id,
+            to: msg.to,
+            offline: true,
+            ts: result.ts,
+          });
         }
       }),
     );

@@ -143,8 +143,7 @@ export class Store {
     const info = this.stmts.insertMessage.run(sender, msg.id, msg.to, msg.body, bodyHash, now);
     if (info.changes === 1) return { kind: 'stored', ts: now };
     const row = this.stmts.messageById.get(sender, msg.id) as
-      | { recipient: string; bodyHash: Buffer; ts: number; ackedAt: number | null }
-      | undefined;
+      { recipient: string; bodyHash: Buffer; ts: number; ackedAt: number | null } | undefined;
     if (!row) throw new Error('message vanished during insert');
     if (row.recipient !== msg.to || !row.bodyHash.equals(bodyHash)) return { kind: 'conflict' };
     return { kind: 'duplicate', ts: row.ts, acked: row.ackedAt !== null };
@@ -167,7 +166,13 @@ export class Store {
     const more = rows.length > limit;
     if (more) rows.length = limit;
     return {
-      messages: rows.map((r) => ({ id: r.id, from: r.sender, to: r.recipient, body: r.body, ts: r.ts })),
+      messages: rows.map((r) => ({
+        id: r.id,
+        from: r.sender,
+        to: r.recipient,
+        body: r.body,
+        ts: r.ts,
+      })),
       lastSeq: rows.length > 0 ? rows[rows.length - 1]!.seq : afterSeq,
       more,
     };

@@ -25,7 +25,9 @@ export function startChildServer(args: string[]): Promise<ChildServer> {
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
@@ -46,6 +48,8 @@ export function startChildServer(args: string[]): Promise<ChildServer> {
         },
       });
     });
-    void exited.then((code) => reject(new Error(`server exited (${code}) before listening:\n${stderr}`)));
+    void exited.then((code) =>
+      reject(new Error(`server exited (${code}) before listening:\n${stderr}`)),
+    );
   });
 }

@@ -144,7 +144,8 @@ export async function createFaultProxy(target: string): Promise<FaultProxy> {
     entry.buffered = [];
 
     socket.onAny((event: string, ...args: unknown[]) => {
-      const callback = typeof args.at(-1) === 'function' ? (args.pop() as (a: unknown) => void) : undefined;
+      const callback =
+        typeof args.at(-1) === 'function' ? (args.pop() as (a: unknown) => void) : undefined;
       if (shouldDrop(event as PacketName, args)) return;
       if (!callback) {
         upstream.emit(event, ...args);
