@@ -158,13 +158,17 @@ export class ImClient {
     this.socket = socket;
     this.setState('connecting');
     socket.on('connect', () => this.onConnect());
-    socket.on('disconnect', () => this.onDisconnect());
+    socket.on('disconnect', (reason) => {
+      this.onDisconnect();
+      // Socket.IO does not reconnect after a server-side disconnect; we do.
+      if (reason === 'io server disconnect') this.reconnectLater();
+    });
     socket.on('connect_error', (error) => {
+      this.setState('offline');
       if (error.message === 'unauthorized') {
-        this.setState('offline');
         this.events.emit('session-rejected', undefined);
-      } else {
-        this.setState('offline');
+      } else if (!socket.active) {
+        this.reconnectLater();
       }
     });
     socket.io.on('reconnect_attempt', () => this.setState('connecting'));
@@ -423,6 +427,13 @@ export class ImClient {
     if (this.state === state) return;
     this.state = state;
     this.events.emit('connection', state);
+  }
+
+  private reconnectLater(): void {
+    const delay = this.options.socketOptions?.reconnectionDelayMax ?? 5_000;
+    setTimeout(() => {
+      if (!this.closed && this.socket && !this.socket.connected) this.socket.connect();
+    }, delay);
   }
 
   private onConnect(): void {

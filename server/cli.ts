@@ -24,6 +24,17 @@ function intFlag(
   return n;
 }
 
+/**
+ * Tests and benchmarks that create thousands of accounts may lower the
+ * scrypt cost with TICKLINE_INSECURE_SCRYPT_LOG2N (10–17). Never in production.
+ */
+function insecureScryptFromEnv() {
+  const raw = process.env.TICKLINE_INSECURE_SCRYPT_LOG2N;
+  if (!raw) return undefined;
+  const log2n = intFlag('TICKLINE_INSECURE_SCRYPT_LOG2N', raw, 17, 10, 17);
+  return { N: 2 ** log2n, r: 8, p: 1 };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -61,6 +72,12 @@ async function main(): Promise<void> {
   });
   const webRoot = fileURLToPath(new URL('../out/web', import.meta.url));
   const log = createLogger(values['log-level']);
+  const scrypt = insecureScryptFromEnv();
+  if (scrypt)
+    log.warn(
+      { N: scrypt.N },
+      'TICKLINE_INSECURE_SCRYPT_LOG2N lowers password hashing cost (tests/benchmarks only)',
+    );
   const server = await createImServer({
     host: values.host,
     port,
@@ -69,6 +86,7 @@ async function main(): Promise<void> {
     registrationOpen: !values['closed-registration'],
     webRoot: existsSync(webRoot) ? webRoot : undefined,
     logger: log,
+    ...(scrypt ? { scrypt } : {}),
   });
   process.stdout.write(`listening on ${server.url}\n`);
 

@@ -16,9 +16,13 @@ export interface ChildServer {
 }
 
 /** Starts `server/cli.ts` with `args` and waits for its `listening on` line. */
-export function startChildServer(args: string[]): Promise<ChildServer> {
+export function startChildServer(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<ChildServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], {
     cwd: ROOT,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -41,11 +41,15 @@ export interface FaultProxy {
   rules: Set<DropRule>;
   /** Drops the next `count` packets named `packet` (optionally only those matching `match`). */
   dropNext(packet: PacketName, count?: number, match?: (args: unknown[]) => boolean): void;
+  /** Resolves on the next `packet` the proxy sees: true if it was dropped. */
+  waitFor(packet: PacketName): Promise<boolean>;
   /** Packets seen and dropped, by name. */
   seen: Map<PacketName, number>;
   dropped: Map<PacketName, number>;
   /** Cuts every client connection (the client sees a transport close and reconnects). */
   cutAll(): void;
+  /** Cuts each client connection with probability `fraction`; returns how many. */
+  cutRandom(fraction: number, random?: () => number): number;
   /** Number of client connections open now. */
   connections(): number;
   close(): Promise<void>;
@@ -75,7 +79,8 @@ export async function createFaultProxy(target: string): Promise<FaultProxy> {
   const dropped = new Map<PacketName, number>();
   const upstreams = new Map<string, { socket: ClientSocket; buffered: unknown[][] }>();
 
-  const shouldDrop = (packet: PacketName, args: unknown[]): boolean => {
+  const waiters: { packet: PacketName; resolve: (dropped: boolean) => void }[] = [];
+  const decide = (packet: PacketName, args: unknown[]): boolean => {
     seen.set(packet, (seen.get(packet) ?? 0) + 1);
     for (const rule of rules) {
       if (rule(packet, args)) {
@@ -84,6 +89,13 @@ export async function createFaultProxy(target: string): Promise<FaultProxy> {
       }
     }
     return false;
+  };
+  const shouldDrop = (packet: PacketName, args: unknown[]): boolean => {
+    const drop = decide(packet, args);
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      if (waiters[i]!.packet === packet) waiters.splice(i, 1)[0]!.resolve(drop);
+    }
+    return drop;
   };
 
   const proxy: FaultProxy = {
@@ -104,6 +116,17 @@ export async function createFaultProxy(target: string): Promise<FaultProxy> {
     },
     cutAll() {
       for (const socket of io.sockets.sockets.values()) socket.conn.close();
+    },
+    waitFor: (packet) => new Promise((resolve) => waiters.push({ packet, resolve })),
+    cutRandom(fraction, random = Math.random) {
+      let cut = 0;
+      for (const socket of io.sockets.sockets.values()) {
+        if (random() < fraction) {
+          socket.conn.close();
+          cut++;
+        }
+      }
+      return cut;
     },
     connections: () => io.sockets.sockets.size,
     close: async () => {
@@ -128,7 +151,10 @@ export async function createFaultProxy(target: string): Promise<FaultProxy> {
     });
     upstream.once('connect_error', (error) => {
       upstream.close();
-      next(new Error(error.message));
+      // The server refused (its middleware answered): pass the refusal on.
+      // The server is unreachable: look unreachable too, so the client retries.
+      if (error.message === 'unauthorized') next(new Error(error.message));
+      else socket.conn.close();
     });
   });
 

@@ -1,0 +1,116 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DexieStorage } from '../../client/dexieStorage';
+import type { ImClient } from '../../client/imClient';
+import { startChildServer, type ChildServer } from '../support/childServer';
+import {
+  connected,
+  countIncoming,
+  newUser,
+  startClient,
+  statusReached,
+  storageFor,
+} from '../support/clients';
+import { createFaultProxy, type FaultProxy } from '../support/faultProxy';
+import { tempDir } from '../support/servers';
+
+const FAST_HASH = { TICKLINE_INSECURE_SCRYPT_LOG2N: '12' };
+const POLICY_ARGS = ['--client-ack-timeout-ms', '150', '--client-max-attempts', '10'];
+
+describe('crashes', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.reverse()) await c();
+    cleanups.length = 0;
+  });
+
+  async function serverAndProxy() {
+    const tmp = tempDir();
+    const args = ['--host', '127.0.0.1', '--data', tmp.dir, '--log-level', 'warn', ...POLICY_ARGS];
+    let server: ChildServer = await startChildServer([...args, '--port', '0'], FAST_HASH);
+    const proxy = await createFaultProxy(server.url);
+    const restart = async () => {
+      server = await startChildServer([...args, '--port', String(server.port)], FAST_HASH);
+    };
+    cleanups.push(async () => {
+      await proxy.close();
+      await server.stop();
+      tmp.remove();
+    });
+    return {
+      proxy,
+      get server() {
+        return server;
+      },
+      restart,
+    };
+  }
+
+  async function client(
+    proxy: FaultProxy,
+    session: Awaited<ReturnType<typeof newUser>>,
+    storage?: DexieStorage,
+  ) {
+    const store = storage ?? storageFor(session);
+    const c = await startClient(proxy.url, session, { storage: store });
+    cleanups.push(() => {
+      c.close();
+      store.close();
+    });
+    return { c, store };
+  }
+
+  it('loses nothing when the server is SIGKILLed between msg:A and msg:N', async () => {
+    const env = await serverAndProxy();
+    const alice = await newUser(env.server.url, 'alice');
+    const bob = await newUser(env.server.url, 'bob');
+    const a = await client(env.proxy, alice);
+    const b = await client(env.proxy, bob);
+    const shown = countIncoming(b.c);
+    await Promise.all([connected(a.c), connected(b.c)]);
+
+    // msg:N never leaves: the server dies after acknowledging (msg:A) but before pushing.
+    env.proxy.rules.add((packet) => packet === 'msg:N');
+    const first = await a.c.send(bob.userId, 'stored before the crash');
+    await statusReached(a.c, a.store, first.id, 'sent');
+    // More messages in flight, some of them without msg:A yet, when the kill comes.
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => a.c.send(bob.userId, `burst ${i}`)),
+    );
+    await env.server.kill();
+    env.proxy.rules.clear();
+    await env.restart();
+
+    for (const m of [first, ...burst]) await statusReached(a.c, a.store, m.id, 'delivered');
+    const history = await b.c.history(alice.userId, { limit: 100 });
+    expect(history).toHaveLength(21);
+    expect(new Set(history.map((m) => m.id)).size).toBe(21);
+    for (const m of [first, ...burst]) expect(shown.get(m.key)).toBe(1);
+  });
+
+  it('resends a pending outbox after the client engine restarts', async () => {
+    const env = await serverAndProxy();
+    const alice = await newUser(env.server.url, 'alice');
+    const bob = await newUser(env.server.url, 'bob');
+    const b = await client(env.proxy, bob);
+    const shown = countIncoming(b.c);
+
+    // Every msg:R is lost: the message stays pending in alice's outbox.
+    env.proxy.rules.add((packet) => packet === 'msg:R');
+    const first = await startClient(env.proxy.url, alice, { storage: storageFor(alice) });
+    await connected(first);
+    const lost = env.proxy.waitFor('msg:R');
+    const message = await first.send(bob.userId, 'survives a restart');
+    expect(await lost).toBe(true);
+    first.close();
+    env.proxy.rules.clear();
+
+    // A new engine over the same IndexedDB database, as after an app restart.
+    const a = await client(env.proxy, alice);
+    const delivered = await statusReached(a.c, a.store, message.id, 'delivered');
+    expect(delivered.body).toBe('survives a restart');
+    const history = await b.c.history(alice.userId, { limit: 10 });
+    expect(history.map((m) => m.id)).toEqual([message.id]);
+    expect(shown.get(message.key)).toBe(1);
+    expect(env.proxy.dropped.get('msg:R')).toBeGreaterThanOrEqual(1);
+  });
+});
