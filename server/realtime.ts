@@ -157,7 +157,7 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
     socket.on(
       'offline:R',
       handler(log, 'offline:R', async (payload, reply) => {
-        const parsed = parseWith(offlineRSchema, payload ?? {});
+        const parsed = parseWith(offlineRSchema, payload === undefined ? {} : payload);
         if (!parsed.ok) return reply(parsed);
         const limit = parsed.value.limit ?? OFFLINE_DEFAULT_LIMIT;
         // Read through the commit queue so earlier acks of this socket apply first.

@@ -1,0 +1,169 @@
+import Database from 'better-sqlite3';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_EVENTS, MAX_FRAME_BYTES, type Session } from '../../protocol';
+import { newUser } from '../support/clients';
+import { ask, rawConnect, type RawSocket } from '../support/raw';
+import { startServer } from '../support/servers';
+
+type Started = Awaited<ReturnType<typeof startServer>>;
+
+/** A small deterministic PRNG (mulberry32) so a failure can be replayed. */
+function prng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const POLLUTING = [
+  JSON.parse('{"__proto__": {"polluted": true}}'),
+  { constructor: { prototype: { polluted: true } } },
+  JSON.parse('{"__proto__": null}'),
+];
+
+const NOT_STRINGS: unknown[] = [null, true, 0, -1, 1.5, {}, [], [1, 2, 3], { nested: [{}] }];
+const BAD_IDS: unknown[] = ['', 'x'.repeat(65), 'bad id!', '../../etc/passwd', 'id\u0000nul', 'é'];
+
+/** A value that is wrong for field `key`. */
+function badValue(key: string, rand: () => number): unknown {
+  const pool: unknown[] =
+    key === 'body'
+      ? [...NOT_STRINGS, '']
+      : key === 'ids'
+        ? [
+            ...NOT_STRINGS.filter((v) => !Array.isArray(v)),
+            [{ from: 'a' }],
+            [{ id: 'x' }],
+            ['x'],
+            Array.from({ length: 501 }, (_, i) => ({ from: 'a', id: `m${i}` })),
+          ]
+        : [...NOT_STRINGS, ...BAD_IDS, 'y'.repeat(100_000)];
+  return pool[Math.floor(rand() * pool.length)];
+}
+
+function pick<T>(rand: () => number, list: readonly T[]): T {
+  return list[Math.floor(rand() * list.length)]!;
+}
+
+/** A payload that must be refused: a valid packet with one field broken, or no object at all. */
+function badPayload(event: string, rand: () => number, valid: Record<string, unknown>): unknown[] {
+  const roll = rand();
+  if (roll < 0.15) return [pick(rand, [null, 42, 'text', [], true, 'z'.repeat(50_000)])];
+  if (roll < 0.2) return event === 'offline:R' ? [null] : [];
+  const payload: Record<string, unknown> = { ...valid };
+  const keys = Object.keys(valid);
+  if (keys.length === 0) {
+    // offline:R: only `limit` can be wrong.
+    payload.limit = pick(rand, [0, -5, 501, 1.5, '10', null, {}, [], 1e9]);
+    return [payload];
+  }
+  const key = pick(rand, keys);
+  if (roll < 0.4) delete payload[key];
+  else payload[key] = badValue(key, rand);
+  if (rand() < 0.3) Object.assign(payload, pick(rand, POLLUTING));
+  return [payload];
+}
+
+function snapshot(dataDir: string): string {
+  const db = new Database(path.join(dataDir, 'tickline.sqlite3'), { readonly: true });
+  const dump = JSON.stringify({
+    messages: db.prepare('SELECT * FROM messages ORDER BY seq').all(),
+    users: db.prepare('SELECT * FROM users ORDER BY id').all(),
+    sessions: db.prepare('SELECT count(*) AS n FROM sessions').get(),
+  });
+  db.close();
+  return dump;
+}
+
+describe('bad input', () => {
+  let server: Started;
+  let alice: Session;
+  let bob: Session;
+  let socket: RawSocket;
+
+  beforeAll(async () => {
+    server = await startServer();
+    alice = await newUser(server.url, 'alice');
+    bob = await newUser(server.url, 'bob');
+    socket = await rawConnect(server.url, alice.token);
+    // A stored message, so that conflicts and acks have something to hit.
+    expect(await ask(socket, 'msg:R', { id: 'base', to: bob.userId, body: 'base' })).toMatchObject({
+      ok: true,
+    });
+  });
+  afterAll(async () => {
+    socket.close();
+    await server.close();
+  });
+
+  const VALID: Record<string, () => Record<string, unknown>> = {
+    'msg:R': () => ({ id: 'fresh-id', to: bob.userId, body: 'hello' }),
+    'ack:R': () => ({ from: alice.userId, id: 'base' }),
+    'offline:R': () => ({}),
+    'offlineack:R': () => ({ ids: [{ from: alice.userId, id: 'base' }] }),
+  };
+
+  for (const event of CLIENT_EVENTS) {
+    it(`${event}: 300 malformed payloads each get an error and change nothing`, async () => {
+      const before = snapshot(server.dataDir);
+      const rand = prng(event.length * 7919);
+      const codes = new Map<string, number>();
+      for (let i = 0; i < 300; i++) {
+        const args = badPayload(event, rand, VALID[event]!());
+        const answer = (await ask(socket, event, ...args)) as {
+          ok: boolean;
+          error?: { code: string; message: string };
+        };
+        expect(answer.ok, JSON.stringify(args).slice(0, 200)).toBe(false);
+        expect(typeof answer.error?.message).toBe('string');
+        codes.set(answer.error!.code, (codes.get(answer.error!.code) ?? 0) + 1);
+      }
+      expect([...codes.keys()].every((c) => ['invalid_input', 'too_large'].includes(c))).toBe(true);
+      expect(codes.get('invalid_input')).toBeGreaterThan(100);
+      expect(snapshot(server.dataDir)).toBe(before);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+  }
+
+  it('refuses oversized bodies, unknown recipients, conflicts and strangers without changes', async () => {
+    const before = snapshot(server.dataDir);
+    const refusals: [unknown, string][] = [
+      [{ id: 'big', to: bob.userId, body: 'a'.repeat(16_385) }, 'too_large'],
+      [{ id: 'big2', to: bob.userId, body: '€'.repeat(5_462) }, 'too_large'], // 16,386 bytes
+      [{ id: 'who', to: 'nobody-at-all', body: 'hi' }, 'unknown_recipient'],
+      [{ id: 'base', to: bob.userId, body: 'not the same body' }, 'id_conflict'],
+    ];
+    for (const [payload, code] of refusals) {
+      expect(await ask(socket, 'msg:R', payload)).toMatchObject({ ok: false, error: { code } });
+    }
+    expect(await ask(socket, 'ack:R', { from: bob.userId, id: 'nothing' })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
+    expect(snapshot(server.dataDir)).toBe(before);
+    // Exactly at the limit is accepted.
+    expect(
+      await ask(socket, 'msg:R', { id: 'limit', to: bob.userId, body: '€'.repeat(5_461) + 'a' }),
+    ).toMatchObject({ ok: true });
+  });
+
+  it('survives events without callbacks, unknown events, and a frame over the limit', async () => {
+    const raw = socket as unknown as { emit: (...args: unknown[]) => void };
+    raw.emit('msg:R', { id: 'no-callback', to: bob.userId, body: 'x' });
+    raw.emit('ack:R');
+    raw.emit('no:such:event', { a: 1 }, () => undefined);
+    const victim = await rawConnect(server.url, alice.token);
+    const closed = new Promise<string>((resolve) => victim.once('disconnect', resolve));
+    (victim as unknown as { emit: (...args: unknown[]) => void }).emit(
+      'msg:R',
+      { id: 'huge', to: bob.userId, body: 'h'.repeat(MAX_FRAME_BYTES + 1024) },
+      () => undefined,
+    );
+    expect(await closed).toBe('transport close');
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ ok: true });
+    expect(await ask(socket, 'offline:R', {})).toMatchObject({ ok: true });
+  });
+});

@@ -1,0 +1,33 @@
+import { io, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../protocol';
+
+/** A bare Socket.IO client, as a third-party client would use it. */
+export type RawSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** Connects with `token`; resolves once connected, rejects with the connect_error. */
+export function rawConnect(url: string, token: unknown): Promise<RawSocket> {
+  const socket: RawSocket = io(url, {
+    auth: token === undefined ? {} : { token },
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (error) => {
+      socket.close();
+      reject(error);
+    });
+  });
+}
+
+/** Emits an untyped event with an acknowledgement and resolves with the answer. */
+export function ask(socket: RawSocket, event: string, ...args: unknown[]): Promise<unknown> {
+  const untyped = socket as unknown as Socket;
+  return untyped.timeout(5_000).emitWithAck(event, ...args);
+}
+
+/** Resolves with the next `event` pushed to `socket`. */
+export function nextPush<T = unknown>(socket: RawSocket, event: string): Promise<T> {
+  return new Promise((resolve) => (socket as unknown as Socket).once(event, resolve));
+}
