@@ -1,0 +1,84 @@
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { newUser } from '../support/clients';
+import { startChildServer } from '../support/childServer';
+import { ask, rawConnect } from '../support/raw';
+import { tempDir } from '../support/servers';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const FAST_HASH = { TICKLINE_INSECURE_SCRYPT_LOG2N: '10' };
+
+function runCli(args: string[]) {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+}
+
+describe('server/cli.ts', () => {
+  const tmp = tempDir();
+  afterAll(() => tmp.remove());
+
+  it('prints its listening line, serves the contract, and exits 0 on SIGTERM with data kept', async () => {
+    const args = [
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--data',
+      tmp.dir,
+      '--client-max-attempts',
+      '3',
+    ];
+    const server = await startChildServer(args, FAST_HASH);
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(await (await fetch(`${server.url}/api/config`)).json()).toEqual({
+      ackTimeoutMs: 5000,
+      maxAttempts: 3,
+    });
+    const alice = await newUser(server.url, 'alice');
+    const bob = await newUser(server.url, 'bob');
+    const socket = await rawConnect(server.url, alice.token);
+    expect(
+      await ask(socket, 'msg:R', { id: 'kept', to: bob.userId, body: 'still here' }),
+    ).toMatchObject({
+      ok: true,
+    });
+    socket.close();
+    expect(await server.stop()).toBe(0);
+
+    const again = await startChildServer(
+      [...args.slice(0, 2), '--port', '0', '--data', tmp.dir],
+      FAST_HASH,
+    );
+    const b = await rawConnect(again.url, bob.token);
+    expect(await ask(b, 'offline:R', {})).toMatchObject({
+      ok: true,
+      messages: [{ id: 'kept', body: 'still here', from: alice.userId }],
+    });
+    b.close();
+    expect(await again.stop()).toBe(0);
+  });
+
+  it('refuses bad flags with a clear message', () => {
+    const r = runCli(['--port', 'seventy']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('--port must be an integer from 0 to 65535');
+    const unknown = runCli(['--frobnicate']);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/Unknown option '--frobnicate'/);
+  });
+
+  it('says so when the port is in use', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    const r = runCli(['--host', '127.0.0.1', '--port', String(port), '--data', tmp.dir]);
+    blocker.close();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('port already in use');
+  });
+});

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import {
+  attemptTimeoutMs,
+  retryBudgetMs,
+  sentRetryCapMs,
+  sentRetryDelayMs,
+  storedRecheckMs,
+} from '../../client/retry';
+import { canAdvance, isUnfinished, type OutStatus } from '../../client/status';
+
+const policy = { ackTimeoutMs: 1000, maxAttempts: 4 };
+
+describe('retry policy', () => {
+  it('budgets maxAttempts doubling timeouts', () => {
+    expect(retryBudgetMs(policy)).toBe(1000 + 2000 + 4000 + 8000);
+  });
+
+  it('doubles each attempt with ±20% jitter', () => {
+    expect(attemptTimeoutMs(policy, 1, () => 0.5)).toBe(1000);
+    expect(attemptTimeoutMs(policy, 3, () => 0.5)).toBe(4000);
+    expect(attemptTimeoutMs(policy, 3, () => 0)).toBe(3200);
+    expect(attemptTimeoutMs(policy, 3, () => 0.999999)).toBe(4800);
+  });
+
+  it('caps retransmission of messages the server holds', () => {
+    expect(sentRetryCapMs(policy)).toBe(16_000);
+    expect(sentRetryCapMs({ ackTimeoutMs: 5000, maxAttempts: 5 })).toBe(30_000);
+    expect(sentRetryDelayMs(policy, 1, () => 0.5)).toBe(2000);
+    expect(sentRetryDelayMs(policy, 50, () => 0.5)).toBe(16_000);
+    expect(storedRecheckMs(policy)).toBe(64_000);
+  });
+});
+
+describe('status transitions', () => {
+  const all: OutStatus[] = ['pending', 'sent', 'stored', 'delivered', 'failed'];
+  it('only ever moves forward', () => {
+    const allowed = all.flatMap((from) =>
+      all.filter((to) => canAdvance(from, to)).map((to) => `${from}>${to}`),
+    );
+    expect(allowed.sort()).toEqual(
+      [
+        'pending>sent',
+        'pending>stored',
+        'pending>delivered',
+        'pending>failed',
+        'failed>pending',
+        'failed>sent',
+        'failed>stored',
+        'failed>delivered',
+        'sent>stored',
+        'sent>delivered',
+        'stored>delivered',
+      ].sort(),
+    );
+  });
+  it('knows which messages the engine still works on', () => {
+    expect(all.filter(isUnfinished)).toEqual(['pending', 'sent', 'stored']);
+  });
+});
