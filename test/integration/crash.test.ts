@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DexieStorage } from '../../client/dexieStorage';
-import type { ImClient } from '../../client/imClient';
 import { startChildServer, type ChildServer } from '../support/childServer';
 import {
   connected,

@@ -1,13 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MsgN } from '../../protocol';
-import {
-  connected,
-  countIncoming,
-  newUser,
-  startClient,
-  statusReached,
-  storageFor,
-} from '../support/clients';
+import { connected, countIncoming, newUser, startClient, storageFor } from '../support/clients';
 import { createFaultProxy, type FaultProxy } from '../support/faultProxy';
 import { ask, nextPush, rawConnect } from '../support/raw';
 import { startServer } from '../support/servers';
