@@ -18,7 +18,7 @@ import {
   type ErrorCode,
   type MsgA,
   type MsgN,
-  type PresenceN,
+  type PresenceChange,
   type ServerToClientEvents,
 } from '../protocol';
 import { fetchPolicy } from './api';
@@ -45,7 +45,7 @@ export type ImClientEvents = {
   /** Connection state changed. */
   connection: ConnectionState;
   /** A contact came online or went offline. */
-  presence: PresenceN;
+  presence: PresenceChange;
   /** The server refused the session token: sign in again. */
   'session-rejected': undefined;
 };
@@ -176,7 +176,8 @@ export class ImClient {
     socket.on('ack:N', (packet) => void this.onAckN(packet));
     socket.on('presence:N', (packet) => {
       const parsed = presenceNSchema.safeParse(packet);
-      if (parsed.success) this.events.emit('presence', parsed.data);
+      if (!parsed.success) return;
+      for (const change of parsed.data.changes) this.events.emit('presence', change);
     });
     for (const t of this.trackers.values()) this.armDeadline(t);
   }

@@ -1,6 +1,7 @@
 export * from './api';
 export * from './dexieStorage';
 export * from './imClient';
+export * from './memoryStorage';
 export * from './retry';
 export * from './status';
 export * from './storage';

@@ -80,8 +80,16 @@ export const offlineackRSchema = z.object({
 /** `offlineack:R` payload. */
 export type OfflineackR = z.infer<typeof offlineackRSchema>;
 
-/** `presence:N` (extension): a contact came online or went offline. */
-export const presenceNSchema = z.object({ userId: userIdSchema, online: z.boolean() });
+/** One presence change: a user came online or went offline. */
+export const presenceChangeSchema = z.object({ userId: userIdSchema, online: z.boolean() });
+/** One presence change. */
+export type PresenceChange = z.infer<typeof presenceChangeSchema>;
+
+/**
+ * `presence:N` (extension): the presence changes of the last short window,
+ * batched so that many users connecting at once cost one push per window.
+ */
+export const presenceNSchema = z.object({ changes: z.array(presenceChangeSchema) });
 /** `presence:N` payload. */
 export type PresenceN = z.infer<typeof presenceNSchema>;
 

@@ -81,8 +81,8 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
   }
 
   // Presence changes only happen on connections, after `io` exists.
-  const presence = new Presence((userId, online) => {
-    io.to(PRESENCE_ROOM).emit('presence:N', { userId, online });
+  const presence = new Presence((changes) => {
+    io.to(PRESENCE_ROOM).emit('presence:N', { changes });
   });
   await registerHttp(app, { accounts, presence, clientPolicy, webRoot: options.webRoot });
 
@@ -110,7 +110,7 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
   const close = () => {
     closing ??= (async () => {
       // Stop taking packets, let queued writes commit, then close.
-      io.disconnectSockets(true);
+      presence.stop();
       commit.flush();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await app.close().catch(() => undefined);

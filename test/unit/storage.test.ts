@@ -1,11 +1,13 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { DexieStorage } from '../../client/dexieStorage';
+import { MemoryStorage } from '../../client/memoryStorage';
 import { messageKey, type StoredMessage } from '../../client/storage';
 
-function storage() {
-  return new DexieStorage('t', { indexedDB: new IDBFactory(), IDBKeyRange });
-}
+const IMPLEMENTATIONS = {
+  DexieStorage: () => new DexieStorage('t', { indexedDB: new IDBFactory(), IDBKeyRange }),
+  MemoryStorage: () => new MemoryStorage(),
+};
 
 function incoming(from: string, id: string, ts: number): StoredMessage {
   return {
@@ -21,7 +23,7 @@ function incoming(from: string, id: string, ts: number): StoredMessage {
   };
 }
 
-describe('DexieStorage', () => {
+describe.each(Object.entries(IMPLEMENTATIONS))('%s', (_name, storage) => {
   it('keeps each incoming message once, however often it arrives', async () => {
     const s = storage();
     const m = incoming('bob', 'x', 10);
