@@ -147,10 +147,16 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
         const parsed = parseWith(ackRSchema, payload);
         if (!parsed.ok) return reply(parsed);
         const { from, id } = parsed.value;
-        const acked = await commit.run(() => store.ackMessage(me, from, id, Date.now()));
-        if (!acked) return reply(fail('not_found', 'no such message for you'));
+        const ts = store.messageTs(me, from, id);
+        if (ts === undefined) return reply(fail('not_found', 'no such message for you'));
+        // The recipient persisted the message before sending ack:R, so ack:A
+        // and ack:N need not wait for this write to reach the disk: if it is
+        // lost in a crash, the message is offered again and deduplicated.
+        commit
+          .run(() => store.markAcked(me, from, id, Date.now()))
+          .catch((error: unknown) => log.error({ err: error }, 'ack write failed'));
         reply({ ok: true });
-        notifyAcked(acked);
+        notifyAcked({ sender: from, id, recipient: me, ts });
       }),
     );
 

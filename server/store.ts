@@ -160,6 +160,17 @@ export class Store {
     return row ? { sender, id, recipient, ts: row.ts } : undefined;
   }
 
+  /** Marks `(sender, id)` acknowledged by `recipient`; false when there was nothing to mark. */
+  markAcked(recipient: string, sender: string, id: string, now: number): boolean {
+    return this.stmts.ackMessage.run(now, sender, id, recipient).changes === 1;
+  }
+
+  /** The `ts` of message `(sender, id)` when `recipient` is its recipient. */
+  messageTs(recipient: string, sender: string, id: string): number | undefined {
+    const row = this.stmts.ackedTs.get(sender, id, recipient) as { ts: number } | undefined;
+    return row?.ts;
+  }
+
   /** Unacknowledged messages of `recipient` stored after `afterSeq`. */
   inboxPage(recipient: string, afterSeq: number, limit: number): InboxPage {
     const rows = this.stmts.inboxPage.all(recipient, afterSeq, limit + 1) as MessageRow[];
