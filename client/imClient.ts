@@ -330,15 +330,22 @@ export class ImClient {
   private onMsgA(t: Tracker, gen: number, error: Error | null, answer: Answer<MsgA>): void {
     if (t.gen !== gen || this.trackers.get(t.key) !== t) return;
     const failure = error ? undefined : answer.ok ? undefined : answer.error;
+    // The server already holds a message past `pending`: keep retransmitting it.
+    if ((error || failure) && t.status !== 'pending') return this.scheduleRetransmit(t);
     if (error || (failure && TRANSIENT.has(failure.code))) {
-      if (t.status !== 'pending') return this.scheduleRetransmit(t);
       if (!this.connected) return this.armDeadline(t);
       if (t.attempts >= this.policy.maxAttempts || Date.now() >= t.deadline) return this.fail(t);
-      return this.transmit(t);
+      if (error) return this.transmit(t); // the timeout has already been waited out
+      // A quick refusal (rate_limited, internal): wait as long as a timeout would have.
+      t.timer = setTimeout(
+        () => this.transmit(t),
+        attemptTimeoutMs(this.policy, t.attempts, this.random),
+      );
+      return;
     }
     if (failure) {
       // Permanent refusal (too_large, unknown_recipient, id_conflict...): retrying cannot help.
-      if (t.status === 'pending') this.fail(t);
+      this.fail(t);
       return;
     }
     const parsed = msgASchema.safeParse(answer);
@@ -490,19 +497,30 @@ export class ImClient {
     });
   }
 
-  /** Pulls `offline:R` pages until `more` is false; repeats the pass if any page failed. */
+  /**
+   * Pulls `offline:R` pages until `more` is false. The server pages each
+   * connection with a cursor that returns to the start after a page with
+   * `more: false`; a pass that lost a page or an ack is therefore followed
+   * by passes until one that began at the start completes cleanly.
+   */
   private async pullLoop(): Promise<void> {
     const limit = Math.min(this.options.pullLimit ?? OFFLINE_MAX_LIMIT, OFFLINE_MAX_LIMIT);
     const timeout = this.policy.ackTimeoutMs * 2;
+    // A new connection's cursor is at the start.
+    let atStart = true;
     while (this.pullWanted && this.connected && !this.closed) {
       this.pullWanted = false;
+      let clean = atStart;
       let more = true;
       while (more && this.connected && !this.closed) {
         try {
           const socket = this.socket!;
+          atStart = false;
           const answer = offlineASchema.parse(
             await socket.timeout(timeout).emitWithAck('offline:R', { limit }),
           );
+          more = answer.more;
+          atStart = !more;
           const fresh = await this.storage.addIncoming(
             answer.messages.filter((m) => m.to === this.userId).map((m) => this.incoming(m)),
           );
@@ -512,14 +530,13 @@ export class ImClient {
             const ack = await socket.timeout(timeout).emitWithAck('offlineack:R', { ids });
             if (!ack.ok) throw new Error(ack.error.message);
           }
-          more = answer.more;
         } catch {
-          // Lost page or ack: finish later with another full pass.
-          this.pullWanted = true;
+          clean = false;
           await sleep(this.policy.ackTimeoutMs);
-          break;
+          if (!more) break;
         }
       }
+      if (!clean) this.pullWanted = true;
     }
   }
 }

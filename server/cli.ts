@@ -17,9 +17,9 @@ function intFlag(
   max: number,
 ) {
   if (value === undefined) return fallback;
-  const n = Number(value);
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new Error(`--${name} must be an integer from ${min} to ${max}, got "${value}"`);
+    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${value}"`);
   }
   return n;
 }
@@ -53,17 +53,17 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const port = intFlag('port', values.port, DEFAULT_PORT, 0, 65535);
+  const port = intFlag('--port', values.port, DEFAULT_PORT, 0, 65535);
   const clientPolicy = clientPolicySchema.parse({
     ackTimeoutMs: intFlag(
-      'client-ack-timeout-ms',
+      '--client-ack-timeout-ms',
       values['client-ack-timeout-ms'],
       DEFAULT_CLIENT_POLICY.ackTimeoutMs,
       1,
       600_000,
     ),
     maxAttempts: intFlag(
-      'client-max-attempts',
+      '--client-max-attempts',
       values['client-max-attempts'],
       DEFAULT_CLIENT_POLICY.maxAttempts,
       1,

@@ -11,6 +11,7 @@ import {
 } from '../protocol';
 import type { AccountError, Accounts } from './accounts';
 import type { Presence } from './presence';
+import { hashToken } from './sessions';
 
 const STATUS: Record<AccountError, number> = {
   username_taken: 409,
@@ -36,6 +37,8 @@ export interface HttpDeps {
   presence: Presence;
   clientPolicy: ClientPolicy;
   webRoot: string | undefined;
+  /** Called after a session ends, with its token hash, to close its live connections. */
+  onLogout: (tokenHash: Buffer) => void;
 }
 
 /** Registers the JSON API, health check and static web client. */
@@ -85,6 +88,7 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
       return sendError(reply, 401, 'unauthorized', 'missing or invalid token');
     }
     accounts.logout(token);
+    deps.onLogout(hashToken(token));
     return reply.code(200).send({ ok: true });
   });
 

@@ -84,7 +84,17 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
   const presence = new Presence((changes) => {
     io.to(PRESENCE_ROOM).emit('presence:N', { changes });
   });
-  await registerHttp(app, { accounts, presence, clientPolicy, webRoot: options.webRoot });
+  await registerHttp(app, {
+    accounts,
+    presence,
+    clientPolicy,
+    webRoot: options.webRoot,
+    onLogout: (tokenHash) => {
+      for (const socket of io.of('/').sockets.values()) {
+        if (socket.data.tokenHash?.equals(tokenHash)) socket.disconnect(true);
+      }
+    },
+  });
 
   const io: ImIo = new Server(app.server, {
     maxHttpBufferSize: MAX_FRAME_BYTES,
@@ -109,7 +119,8 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      // Stop taking packets, let queued writes commit, then close.
+      // Close every connection (clients see a transport close and will
+      // reconnect to the next server), let queued writes commit, then close.
       presence.stop();
       commit.flush();
       await new Promise<void>((resolve) => io.close(() => resolve()));

@@ -14,6 +14,7 @@ export class Presence {
   private readonly connections = new Map<string, number>();
   private pending = new Map<string, boolean>();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
 
   constructor(private readonly publish: (changes: PresenceChange[]) => void) {}
 
@@ -40,14 +41,16 @@ export class Presence {
     return this.connections.has(userId);
   }
 
-  /** Drops pending changes and the timer (server shutdown). */
+  /** Drops pending changes and stops publishing (server shutdown). */
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.pending.clear();
   }
 
   private changed(userId: string, online: boolean): void {
+    if (this.stopped) return;
     this.pending.set(userId, online);
     this.timer ??= setTimeout(() => this.flush(), PRESENCE_WINDOW_MS);
   }

@@ -16,11 +16,14 @@ import {
 import type { Accounts } from './accounts';
 import type { GroupCommit } from './groupCommit';
 import type { Presence } from './presence';
+import { hashToken } from './sessions';
 import type { AckedMessage, Store } from './store';
 
 /** Per-connection state. */
 export interface SocketData {
   userId: string;
+  /** Hash of the session token, so that signing out can close this connection. */
+  tokenHash: Buffer;
   /** `offline:R` pages continue after this store sequence until `more` is false. */
   offlineCursor: number;
 }
@@ -101,6 +104,7 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
       return;
     }
     socket.data.userId = user.userId;
+    socket.data.tokenHash = hashToken(auth?.token as string);
     socket.data.offlineCursor = 0;
     next();
   });

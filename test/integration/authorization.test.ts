@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MsgN, Session } from '../../protocol';
+import { login } from '../../client/api';
 import { newUser } from '../support/clients';
 import { ask, nextPush, rawConnect } from '../support/raw';
 import { startServer } from '../support/servers';
@@ -69,6 +70,28 @@ describe('authorization', () => {
     const page = (await ask(b, 'offline:R', {})) as { messages: MsgN[] };
     expect(page.messages.map((x) => x.id)).toContain('for-bob');
     for (const s of [a, m, b]) s.close();
+  });
+
+  it('signing out closes the live connections of that session and refuses the token', async () => {
+    const carol = await newUser(server.url, 'carol');
+    const other = await login(server.url, {
+      username: carol.username,
+      password: 'correct horse battery',
+    });
+    const s1 = await rawConnect(server.url, carol.token);
+    const s2 = await rawConnect(server.url, other.token);
+    const closed = new Promise<string>((resolve) => s1.once('disconnect', resolve));
+    const out = await fetch(`${server.url}/api/logout`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${carol.token}` },
+    });
+    expect(out.status).toBe(200);
+    expect(await closed).toBe('io server disconnect');
+    await expect(rawConnect(server.url, carol.token)).rejects.toThrow('unauthorized');
+    // The other session of the same user is untouched.
+    expect(s2.connected).toBe(true);
+    expect(await ask(s2, 'offline:R', {})).toMatchObject({ ok: true });
+    s2.close();
   });
 
   it('protects /api/users with the bearer token', async () => {

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MsgN } from '../../protocol';
-import { connected, countIncoming, newUser, startClient, storageFor } from '../support/clients';
+import {
+  connected,
+  countIncoming,
+  newUser,
+  nextEvent,
+  startClient,
+  storageFor,
+} from '../support/clients';
 import { createFaultProxy, type FaultProxy } from '../support/faultProxy';
 import { ask, nextPush, rawConnect } from '../support/raw';
 import { startServer } from '../support/servers';
@@ -71,6 +78,34 @@ describe('offline recipients', () => {
     expect(conv?.unread).toBe(total);
     for (const c of [a, b]) c.close();
     aStore.close();
+    bStore.close();
+  });
+
+  it('recovers every message when a page (offline:A) is lost mid-pull, without reconnecting', async () => {
+    const alice = await newUser(server.url, 'alice');
+    const bob = await newUser(server.url, 'bob');
+    const sender = await rawConnect(server.url, alice.token);
+    for (let i = 0; i < 250; i++) {
+      await ask(sender, 'msg:R', { id: `p${i}`, to: bob.userId, body: `page test ${i}` });
+    }
+    sender.close();
+    let answers = 0;
+    proxy.rules.add((packet) => packet === 'offline:A' && ++answers === 2);
+    const bStore = storageFor(bob);
+    const b = await startClient(proxy.url, bob, { storage: bStore, pullLimit: 100 });
+    const shown = countIncoming(b);
+    await connected(b);
+    while (shown.size < 250) await nextEvent(b, 'message');
+    await b.settled();
+    proxy.rules.clear();
+    expect(proxy.dropped.get('offline:A')).toBeGreaterThanOrEqual(1);
+    expect(await b.history(alice.userId, { limit: 1000 })).toHaveLength(250);
+    expect([...shown.values()].every((n) => n === 1)).toBe(true);
+    // Everything was confirmed: the server's inbox for bob is empty.
+    const check = await rawConnect(server.url, bob.token);
+    expect(await ask(check, 'offline:R', {})).toEqual({ ok: true, messages: [], more: false });
+    check.close();
+    b.close();
     bStore.close();
   });
 
