@@ -1,0 +1,60 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vue from '@vitejs/plugin-vue';
+import { defineConfig } from 'electron-vite';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const at = (path: string) => resolve(root, path);
+
+// `npm run build` (electron-vite build) writes out/main, out/preload and
+// out/renderer; `npm start` (electron-vite preview) runs them.
+export default defineConfig({
+  main: {
+    build: {
+      outDir: at('out/main'),
+      // Dependencies stay in node_modules (better-sqlite3 is native; it is
+      // rebuilt for Electron by electron-builder and unpacked from the asar).
+      externalizeDeps: true,
+      rolldownOptions: {
+        input: {
+          index: at('electron/main/index.ts'),
+          serverProcess: at('electron/main/serverProcess.ts'),
+        },
+        output: { format: 'es', entryFileNames: '[name].js' },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: at('out/preload'),
+      // A sandboxed preload cannot require local files or node_modules: one
+      // self-contained CommonJS file, only `electron` left external.
+      externalizeDeps: false,
+      isolatedEntries: true,
+      rolldownOptions: {
+        input: { index: at('electron/preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: at('renderer'),
+    base: './',
+    plugins: [vue()],
+    define: {
+      __VUE_OPTIONS_API__: 'false',
+      __VUE_PROD_DEVTOOLS__: 'false',
+      __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
+      __VUE_I18N_FULL_INSTALL__: 'false',
+      __VUE_I18N_LEGACY_API__: 'false',
+      __INTLIFY_PROD_DEVTOOLS__: 'false',
+    },
+    build: {
+      outDir: at('out/renderer'),
+      emptyOutDir: true,
+      rolldownOptions: {
+        input: { index: at('renderer/index.html') },
+      },
+    },
+  },
+});

@@ -1,0 +1,6 @@
+import type { DesktopBridge } from './bridge';
+
+/** The desktop shell's bridge (`window.tickline`), or undefined in the web client. */
+export function desktopBridge(): DesktopBridge | undefined {
+  return (globalThis as { tickline?: DesktopBridge }).tickline;
+}

@@ -1,0 +1,44 @@
+const DAY_MS = 86_400_000;
+
+/** Local calendar day of `ts` as `YYYY-MM-DD` (for day separators). */
+export function dayKey(ts: number): string {
+  const d = new Date(ts);
+  const m = String(d.getMonth() + 1).padStart(2, '0');
+  const day = String(d.getDate()).padStart(2, '0');
+  return `${d.getFullYear()}-${m}-${day}`;
+}
+
+/** Clock time of a message, e.g. `14:05` or `2:05 PM` depending on the locale. */
+export function formatTime(ts: number, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' }).format(ts);
+}
+
+/** Full date and time, for tooltips. */
+export function formatDateTime(ts: number, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'short' }).format(ts);
+}
+
+/** Which label a day separator shows: today, yesterday, or a date. */
+export function dayLabel(
+  ts: number,
+  locale: string,
+  words: { today: string; yesterday: string },
+  now: number = Date.now(),
+): string {
+  const key = dayKey(ts);
+  if (key === dayKey(now)) return words.today;
+  if (key === dayKey(now - DAY_MS)) return words.yesterday;
+  const sameYear = new Date(ts).getFullYear() === new Date(now).getFullYear();
+  return new Intl.DateTimeFormat(locale, {
+    weekday: 'long',
+    month: 'long',
+    day: 'numeric',
+    ...(sameYear ? {} : { year: 'numeric' }),
+  }).format(ts);
+}
+
+/** Short time for the contact list: clock time today, otherwise a short date. */
+export function formatShort(ts: number, locale: string, now: number = Date.now()): string {
+  if (dayKey(ts) === dayKey(now)) return formatTime(ts, locale);
+  return new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric' }).format(ts);
+}

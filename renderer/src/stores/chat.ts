@@ -1,0 +1,300 @@
+import { defineStore } from 'pinia';
+import { computed, markRaw, ref, shallowRef, watch } from 'vue';
+import { ApiError, fetchUsers } from '../../../client/api';
+import { DexieStorage } from '../../../client/dexieStorage';
+import { ImClient, SendError, type ConnectionState } from '../../../client/imClient';
+import type { Conversation, StoredMessage } from '../../../client/storage';
+import type { Session, User } from '../../../protocol';
+import { desktopBridge } from '../desktop/desktop';
+import { useConversationStore } from './conversation';
+
+/** One entry of the contact list. */
+export interface Contact {
+  user: User;
+  unread: number;
+  last: StoredMessage | undefined;
+  lastSortTs: number;
+}
+
+/** Why a message was not accepted for sending. */
+export type SendRefusal = 'too_large' | 'invalid_input' | 'not_ready';
+
+/** Hooks the app gives the chat store. */
+export interface ChatHooks {
+  /** The server refused the session token. */
+  onSessionRejected(): void;
+  /** A new incoming message arrived (for desktop notifications). */
+  onIncoming(message: StoredMessage, sender: User | undefined): void;
+}
+
+/** Name of the local database of one user on one server. */
+export function databaseName(serverUrl: string, userId: string): string {
+  return `tickline:${serverUrl}:${userId}`;
+}
+
+const USERS_META = 'contacts';
+
+function isFocused(): boolean {
+  return document.visibilityState === 'visible' && document.hasFocus();
+}
+
+/**
+ * The signed-in chat: the delivery engine, contacts with presence, unread
+ * counts, failed messages, and which conversation is open.
+ */
+export const useChatStore = defineStore('chat', () => {
+  const conversation = useConversationStore();
+  const engine = shallowRef<ImClient | null>(null);
+  let storage: DexieStorage | undefined;
+  let hooks: ChatHooks | undefined;
+  let generation = 0;
+  let baseUrl = '';
+  let token = '';
+
+  const me = ref<Session | null>(null);
+  const connection = ref<ConnectionState>('offline');
+  const users = ref<User[]>([]);
+  const summaries = shallowRef(new Map<string, Conversation>());
+  const failed = shallowRef(new Map<string, StoredMessage>());
+  const activePeer = ref<string | null>(null);
+  const filter = ref('');
+
+  /** Every other user with their conversation summary, most recent activity first. */
+  const contacts = computed<Contact[]>(() => {
+    const myId = me.value?.userId;
+    return users.value
+      .filter((u) => u.userId !== myId)
+      .map((user) => {
+        const c = summaries.value.get(user.userId);
+        return { user, unread: c?.unread ?? 0, last: c?.last, lastSortTs: c?.lastSortTs ?? 0 };
+      })
+      .sort(
+        (a, b) =>
+          b.lastSortTs - a.lastSortTs ||
+          Number(b.user.online) - Number(a.user.online) ||
+          a.user.displayName.localeCompare(b.user.displayName),
+      );
+  });
+
+  /** Contacts matching the filter box. */
+  const visibleContacts = computed<Contact[]>(() => {
+    const q = filter.value.trim().toLowerCase();
+    if (!q) return contacts.value;
+    return contacts.value.filter(
+      (c) =>
+        c.user.displayName.toLowerCase().includes(q) || c.user.username.toLowerCase().includes(q),
+    );
+  });
+
+  /** The open conversation's contact. */
+  const activeContact = computed(() =>
+    contacts.value.find((c) => c.user.userId === activePeer.value),
+  );
+
+  /** Unread messages over all conversations. */
+  const totalUnread = computed(() => {
+    let n = 0;
+    for (const c of summaries.value.values()) n += c.unread;
+    return n;
+  });
+
+  /** Outgoing messages that failed, waiting for the user. */
+  const failedCount = computed(() => failed.value.size);
+
+  watch(totalUnread, (n) => desktopBridge()?.setUnreadCount(n));
+
+  /** Starts the engine for a signed-in session. */
+  async function start(session: Session, url: string, appHooks: ChatHooks): Promise<void> {
+    stop();
+    const gen = ++generation;
+    hooks = appHooks;
+    baseUrl = url;
+    token = session.token;
+    me.value = session;
+    storage = new DexieStorage(databaseName(url, session.userId));
+    const client = markRaw(new ImClient({ url, token, userId: session.userId, storage }));
+    engine.value = client;
+    const live = () => gen === generation;
+
+    client.events.on('connection', (state) => {
+      if (!live()) return;
+      connection.value = state;
+      if (state === 'connected') void refreshUsers();
+    });
+    client.events.on('status', (m) => {
+      if (!live()) return;
+      trackFailed(m);
+      conversation.upsert(m);
+      void refreshConversations();
+    });
+    client.events.on('message', (m) => {
+      if (!live()) return;
+      conversation.upsert(m);
+      if (m.peer === activePeer.value && isFocused()) void markRead(m.peer);
+      else void refreshConversations();
+      hooks?.onIncoming(
+        m,
+        users.value.find((u) => u.userId === m.from),
+      );
+    });
+    client.events.on('presence', ({ userId, online }) => {
+      if (!live()) return;
+      const known = users.value.some((u) => u.userId === userId);
+      if (!known) void refreshUsers();
+      else users.value = users.value.map((u) => (u.userId === userId ? { ...u, online } : u));
+    });
+    client.events.on('session-rejected', () => {
+      if (live()) hooks?.onSessionRejected();
+    });
+
+    const cached = await storage.getMeta<User[]>(USERS_META);
+    if (!live()) return;
+    if (cached && users.value.length === 0)
+      users.value = cached.map((u) => ({ ...u, online: false }));
+    await Promise.all([refreshConversations(), loadFailed()]);
+    if (!live()) return;
+    await client.start();
+    if (live()) connection.value = client.connection;
+  }
+
+  /** Stops the engine and forgets the signed-in state (local history stays). */
+  function stop(): void {
+    generation++;
+    engine.value?.close();
+    storage?.close();
+    engine.value = null;
+    storage = undefined;
+    me.value = null;
+    connection.value = 'offline';
+    users.value = [];
+    summaries.value = new Map();
+    failed.value = new Map();
+    activePeer.value = null;
+    filter.value = '';
+    void conversation.open(null);
+  }
+
+  function trackFailed(m: StoredMessage): void {
+    const has = failed.value.has(m.key);
+    if (m.status === 'failed' && !has) failed.value = new Map(failed.value).set(m.key, m);
+    else if (m.status !== 'failed' && has) {
+      const next = new Map(failed.value);
+      next.delete(m.key);
+      failed.value = next;
+    }
+  }
+
+  async function loadFailed(): Promise<void> {
+    const list = (await engine.value?.failedMessages()) ?? [];
+    failed.value = new Map(list.map((m) => [m.key, m]));
+  }
+
+  let refreshing: Promise<void> | undefined;
+  let refreshAgain = false;
+
+  /** Re-reads conversation summaries (coalesced). */
+  function refreshConversations(): Promise<void> {
+    refreshAgain = true;
+    refreshing ??= (async () => {
+      while (refreshAgain) {
+        refreshAgain = false;
+        const client = engine.value;
+        if (!client) return;
+        const list = await client.conversations().catch(() => undefined);
+        if (list && engine.value === client)
+          summaries.value = new Map(list.map((c) => [c.peer, c]));
+      }
+    })().finally(() => {
+      refreshing = undefined;
+    });
+    return refreshing;
+  }
+
+  /** Re-reads the user list (contacts and presence). */
+  async function refreshUsers(): Promise<void> {
+    const gen = generation;
+    try {
+      const list = await fetchUsers(baseUrl, token);
+      if (gen !== generation) return;
+      users.value = list;
+      await storage?.setMeta(USERS_META, list);
+    } catch (error) {
+      if (gen === generation && error instanceof ApiError && error.status === 401) {
+        hooks?.onSessionRejected();
+      }
+    }
+  }
+
+  async function markRead(peer: string): Promise<void> {
+    const client = engine.value;
+    if (!client) return;
+    const current = summaries.value.get(peer);
+    if (current && current.unread > 0) {
+      summaries.value = new Map(summaries.value).set(peer, { ...current, unread: 0 });
+    }
+    await client.markRead(peer);
+    await refreshConversations();
+  }
+
+  /** Opens a contact's conversation (null closes it). */
+  async function openConversation(peer: string | null): Promise<void> {
+    activePeer.value = peer;
+    const client = engine.value;
+    await conversation.open(peer, client ? (p, q) => client.history(p, q) : undefined);
+    if (peer) await markRead(peer);
+  }
+
+  /** Marks the open conversation read (the window got focus). */
+  function windowFocused(): void {
+    const peer = activePeer.value;
+    if (peer && (summaries.value.get(peer)?.unread ?? 0) > 0) void markRead(peer);
+  }
+
+  /** Sends `body` to the open conversation; the refusal code when it cannot. */
+  async function send(body: string): Promise<SendRefusal | null> {
+    const client = engine.value;
+    const peer = activePeer.value;
+    if (!client || !peer) return 'not_ready';
+    try {
+      await client.send(peer, body);
+      return null;
+    } catch (error) {
+      if (error instanceof SendError) return error.code;
+      throw error;
+    }
+  }
+
+  /** Sends a failed message again (same id, same place). */
+  async function resend(id: string): Promise<void> {
+    await engine.value?.resend(id);
+  }
+
+  /** Sends every failed message again. */
+  async function resendAll(): Promise<void> {
+    await engine.value?.resendAllFailed();
+  }
+
+  return {
+    me,
+    connection,
+    users,
+    summaries,
+    failed,
+    activePeer,
+    filter,
+    contacts,
+    visibleContacts,
+    activeContact,
+    totalUnread,
+    failedCount,
+    start,
+    stop,
+    refreshUsers,
+    refreshConversations,
+    openConversation,
+    windowFocused,
+    send,
+    resend,
+    resendAll,
+  };
+});

@@ -1,0 +1,107 @@
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import { ApiError, login, logout, register } from '../../../client/api';
+import { usernameSchema, type Session } from '../../../protocol';
+import { readStored, writeStored } from '../lib/persist';
+
+/** Why signing in did not work: a known code (translated by the view) and the server's text. */
+export interface AuthError {
+  code: string;
+  message: string;
+}
+
+const sessionKey = (serverUrl: string) => `tickline.session:${serverUrl}`;
+
+function toAuthError(error: unknown): AuthError {
+  if (error instanceof ApiError) return { code: error.code, message: error.message };
+  return { code: 'generic', message: error instanceof Error ? error.message : String(error) };
+}
+
+/**
+ * The signed-in session of one server. The token is kept in localStorage
+ * (per server), so a session survives reloads and restarts until the user
+ * signs out or the server rejects it.
+ */
+export const useSessionStore = defineStore('session', () => {
+  const serverUrl = ref<string | null>(null);
+  const session = ref<Session | null>(null);
+  const busy = ref(false);
+  const error = ref<AuthError | null>(null);
+  /** Set when the server ended the session (shown on the sign-in view). */
+  const expired = ref(false);
+
+  /** Loads the saved session of `url`. */
+  function load(url: string | null): void {
+    serverUrl.value = url;
+    session.value = url ? (readStored<Session>(sessionKey(url)) ?? null) : null;
+    error.value = null;
+  }
+
+  function save(value: Session | null): void {
+    session.value = value;
+    if (serverUrl.value) writeStored(sessionKey(serverUrl.value), value ?? undefined);
+  }
+
+  function validate(username: string, password: string): AuthError | null {
+    if (!usernameSchema.safeParse(username).success)
+      return { code: 'invalid_username', message: '' };
+    if (password.length < 8 || password.length > 256)
+      return { code: 'invalid_password', message: '' };
+    return null;
+  }
+
+  async function authenticate(
+    kind: 'login' | 'register',
+    username: string,
+    password: string,
+    displayName?: string,
+  ): Promise<boolean> {
+    const url = serverUrl.value;
+    if (!url || busy.value) return false;
+    error.value = validate(username.trim(), password);
+    if (error.value) return false;
+    busy.value = true;
+    try {
+      const body = { username: username.trim().toLowerCase(), password };
+      const name = displayName?.trim();
+      const result =
+        kind === 'login'
+          ? await login(url, body)
+          : await register(url, name ? { ...body, displayName: name } : body);
+      expired.value = false;
+      save(result);
+      return true;
+    } catch (e) {
+      error.value = toAuthError(e);
+      return false;
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  /** Signs in with an existing account. */
+  function signIn(username: string, password: string): Promise<boolean> {
+    return authenticate('login', username, password);
+  }
+
+  /** Creates an account and signs in with it. */
+  function createAccount(username: string, password: string, displayName?: string) {
+    return authenticate('register', username, password, displayName);
+  }
+
+  /** Signs out here and (best effort) on the server. */
+  async function signOut(): Promise<void> {
+    const current = session.value;
+    const url = serverUrl.value;
+    save(null);
+    if (current && url) await logout(url, current.token).catch(() => undefined);
+  }
+
+  /** The server refused the token: forget it and ask to sign in again. */
+  function expire(): void {
+    save(null);
+    expired.value = true;
+  }
+
+  return { serverUrl, session, busy, error, expired, load, signIn, createAccount, signOut, expire };
+});

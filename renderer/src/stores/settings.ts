@@ -1,0 +1,38 @@
+import { defineStore } from 'pinia';
+import { computed, ref, watch } from 'vue';
+import { systemLocale, type AppLocale } from '../i18n';
+import { readStored, writeStored } from '../lib/persist';
+
+/** Language preference: follow the system or a fixed locale. */
+export type LocalePreference = 'system' | AppLocale;
+/** Theme preference: follow the system or a fixed theme. */
+export type ThemePreference = 'system' | 'light' | 'dark';
+
+const KEY = 'tickline.settings';
+
+interface SavedSettings {
+  locale?: LocalePreference;
+  theme?: ThemePreference;
+}
+
+/** Appearance and language settings, persisted in localStorage. */
+export const useSettingsStore = defineStore('settings', () => {
+  const saved = readStored<SavedSettings>(KEY) ?? {};
+  const localePreference = ref<LocalePreference>(saved.locale ?? 'system');
+  const themePreference = ref<ThemePreference>(saved.theme ?? 'system');
+  const system = ref<AppLocale>(systemLocale());
+
+  /** The locale in force. */
+  const locale = computed<AppLocale>(() =>
+    localePreference.value === 'system' ? system.value : localePreference.value,
+  );
+
+  watch([localePreference, themePreference], ([l, t]) => writeStored(KEY, { locale: l, theme: t }));
+
+  /** Picks up a change of the system language (the `languagechange` event). */
+  function refreshSystemLocale(): void {
+    system.value = systemLocale();
+  }
+
+  return { localePreference, themePreference, locale, refreshSystemLocale };
+});

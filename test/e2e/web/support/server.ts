@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startChildServer, type ChildServer } from '../../../support/childServer';
+
+/** Retry policy flags handed to the server (and by it to its clients). */
+export interface Policy {
+  ackTimeoutMs?: number;
+  maxAttempts?: number;
+}
+
+/**
+ * A real im-server for one scenario, on a port of its own, with its own data
+ * directory. It can be killed (SIGKILL) and restarted on the same port with
+ * the same data, as a crashed server would be.
+ */
+export class ScenarioServer {
+  private child: ChildServer | undefined;
+  private readonly dataDir = mkdtempSync(path.join(tmpdir(), 'tickline-e2e-'));
+  private port = 0;
+
+  constructor(private readonly policy: Policy = {}) {}
+
+  /** Base URL, e.g. `http://127.0.0.1:43121`. */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts it (the first time on a free port, later on the same one). */
+  async start(): Promise<void> {
+    const args = ['--host', '127.0.0.1', '--port', String(this.port), '--data', this.dataDir];
+    args.push('--log-level', 'warn');
+    if (this.policy.ackTimeoutMs) {
+      args.push('--client-ack-timeout-ms', String(this.policy.ackTimeoutMs));
+    }
+    if (this.policy.maxAttempts) {
+      args.push('--client-max-attempts', String(this.policy.maxAttempts));
+    }
+    this.child = await startChildServer(args);
+    this.port = this.child.port;
+  }
+
+  /** SIGKILL: the server dies at once, as in a crash. */
+  async kill(): Promise<void> {
+    await this.child?.kill();
+    this.child = undefined;
+  }
+
+  /** Stops it cleanly and deletes its data. */
+  async dispose(): Promise<void> {
+    await this.child?.stop();
+    this.child = undefined;
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}

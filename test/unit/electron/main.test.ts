@@ -1,0 +1,428 @@
+/**
+ * The main process's wiring (electron/main/index.ts) against a fake `electron`
+ * module: the Electron binary is not available everywhere, so this checks
+ * what can be checked without it — privileged scheme, window preferences,
+ * per-window partitions, IPC sender and argument validation, navigation and
+ * pop-up denial, permissions, badge, and the embedded server stopped on quit
+ * (the utility process is replaced by the same worker in-process).
+ */
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CHANNELS } from '../../../electron/main/channels';
+import { createServerWorker } from '../../../electron/main/serverWorker';
+import { FAST_SCRYPT } from '../../support/servers';
+
+type Listener = (...args: unknown[]) => unknown;
+
+const fake = vi.hoisted(() => {
+  const userData = { dir: '' };
+  const appEvents = new Map<string, Listener[]>();
+  const handlers = new Map<string, Listener>();
+  const listeners = new Map<string, Listener>();
+  const windows: FakeWindow[] = [];
+  const sessions = new Map<string, FakeSession>();
+  const privileged: unknown[] = [];
+  const badge: number[] = [];
+  const opened: string[] = [];
+  const forks: string[] = [];
+  let quitCalls = 0;
+  let readyResolve: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => {
+    readyResolve = resolve;
+  });
+  let appMenu: { getMenuItemById(id: string): { click(): void } | null } | null = null;
+
+  interface FakeSession {
+    partition: string;
+    schemes: Map<string, (request: Request) => Promise<Response>>;
+    permissionRequest?: Listener;
+    permissionCheck?: Listener;
+  }
+  interface FakeWindow {
+    options: Record<string, unknown> & { webPreferences: Record<string, unknown> };
+    url?: string;
+    webContents: { id: number; mainFrame: { url: string } };
+    closed: EventEmitter;
+  }
+  let nextId = 1;
+
+  class BrowserWindow {
+    readonly webContents: FakeWindow['webContents'];
+    private readonly events = new EventEmitter();
+    constructor(options: FakeWindow['options']) {
+      this.webContents = { id: nextId++, mainFrame: { url: 'app://tickline/index.html' } };
+      windows.push({ options, webContents: this.webContents, closed: this.events });
+      Object.defineProperty(this, 'record', { value: windows.at(-1) });
+    }
+    once(event: string, fn: Listener) {
+      this.events.once(event, fn);
+    }
+    on(event: string, fn: Listener) {
+      this.events.on(event, fn);
+    }
+    loadURL(url: string) {
+      (this as unknown as { record: FakeWindow }).record.url = url;
+      return Promise.resolve();
+    }
+    show() {}
+    focus() {}
+    isMinimized() {
+      return false;
+    }
+    isFocused() {
+      return false;
+    }
+    flashFrame() {}
+    static instances: BrowserWindow[] = [];
+    static fromWebContents(contents: unknown) {
+      return windows.some((w) => w.webContents === contents) ? {} : null;
+    }
+    static getFocusedWindow() {
+      return null;
+    }
+  }
+
+  const electron = {
+    app: {
+      isPackaged: false,
+      getPath: () => userData.dir,
+      setPath: () => undefined,
+      requestSingleInstanceLock: () => true,
+      setAppUserModelId: () => undefined,
+      on: (event: string, fn: Listener) => {
+        appEvents.set(event, [...(appEvents.get(event) ?? []), fn]);
+      },
+      whenReady: () => ready,
+      isReady: () => true,
+      quit: () => {
+        quitCalls += 1;
+        const event = { defaultPrevented: false, preventDefault: () => undefined };
+        for (const fn of appEvents.get('before-quit') ?? []) fn(event);
+      },
+      setBadgeCount: (n: number) => {
+        badge.push(n);
+        return true;
+      },
+    },
+    protocol: {
+      registerSchemesAsPrivileged: (schemes: unknown[]) => privileged.push(...schemes),
+    },
+    session: {
+      fromPartition: (partition: string) => {
+        let ses = sessions.get(partition);
+        if (!ses) {
+          const created: FakeSession = { partition, schemes: new Map() };
+          ses = created;
+          sessions.set(partition, created);
+          Object.assign(created, {
+            protocol: {
+              handle: (scheme: string, fn: (r: Request) => Promise<Response>) =>
+                created.schemes.set(scheme, fn),
+            },
+            setPermissionRequestHandler: (fn: Listener) => (created.permissionRequest = fn),
+            setPermissionCheckHandler: (fn: Listener) => (created.permissionCheck = fn),
+          });
+        }
+        return ses;
+      },
+    },
+    BrowserWindow,
+    ipcMain: {
+      handle: (channel: string, fn: Listener) => handlers.set(channel, fn),
+      on: (channel: string, fn: Listener) => listeners.set(channel, fn),
+    },
+    Menu: {
+      buildFromTemplate: (template: { id?: string; click?: () => void; submenu?: unknown }[]) => ({
+        getMenuItemById(id: string) {
+          const all = template.flatMap((item) => [
+            item,
+            ...((Array.isArray(item.submenu) ? item.submenu : []) as typeof template),
+          ]);
+          const found = all.find((item) => item.id === id);
+          return found?.click ? { click: found.click } : null;
+        },
+      }),
+      setApplicationMenu: (menu: typeof appMenu) => {
+        appMenu = menu;
+      },
+      getApplicationMenu: () => appMenu,
+    },
+    Tray: class {
+      setToolTip() {}
+      setTitle() {}
+      setContextMenu() {}
+      on() {}
+    },
+    nativeImage: { createFromPath: () => ({}) },
+    shell: {
+      openExternal: async (url: string) => {
+        opened.push(url);
+      },
+    },
+    utilityProcess: { fork: (entry: string) => forkFake(entry) },
+  };
+
+  // Replaced in beforeAll with the in-process server worker.
+  let forkFake: (entry: string) => unknown = () => {
+    throw new Error('not ready');
+  };
+
+  return {
+    electron,
+    userData,
+    appEvents,
+    handlers,
+    listeners,
+    windows,
+    sessions,
+    privileged,
+    badge,
+    opened,
+    forks,
+    readyResolve,
+    quitCalls: () => quitCalls,
+    setFork(fn: (entry: string) => unknown) {
+      forkFake = fn;
+    },
+  };
+});
+
+vi.mock('electron', () => fake.electron);
+vi.mock('../../../build/icon.png?asset', () => ({ default: '/fake/icon.png' }));
+vi.mock('../../../build/tray.png?asset', () => ({ default: '/fake/tray.png' }));
+
+function inProcessUtility(entry: string) {
+  fake.forks.push(entry);
+  const events = new EventEmitter();
+  const worker = createServerWorker(
+    {
+      post(message) {
+        setImmediate(() => events.emit('message', structuredClone(message)));
+        if (message.type === 'closed') setImmediate(() => events.emit('exit', 0));
+      },
+    },
+    { scrypt: FAST_SCRYPT },
+  );
+  return {
+    postMessage: (message: unknown) => void worker.handle(structuredClone(message)),
+    on: (event: string, fn: Listener) => events.on(event, fn),
+    once: (event: string, fn: Listener) => events.once(event, fn),
+    kill: () => events.emit('exit', 1),
+  };
+}
+
+function eventFrom(windowIndex: number, url = 'app://tickline/index.html', iframe = false) {
+  const win = fake.windows[windowIndex]!;
+  win.webContents.mainFrame.url = 'app://tickline/index.html';
+  const senderFrame = iframe ? { url } : Object.assign(win.webContents.mainFrame, { url });
+  return { sender: win.webContents, senderFrame };
+}
+
+async function invoke(channel: string, event: unknown, ...args: unknown[]) {
+  const handler = fake.handlers.get(channel);
+  if (!handler) throw new Error(`no handler for ${channel}`);
+  return handler(event, ...args);
+}
+
+describe('main process wiring (fake electron)', () => {
+  let hostedPort = 0;
+
+  beforeAll(async () => {
+    fake.userData.dir = mkdtempSync(path.join(tmpdir(), 'tickline-main-'));
+    fake.setFork(inProcessUtility);
+    await import('../../../electron/main/index');
+    fake.readyResolve();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  });
+
+  afterAll(async () => {
+    rmSync(fake.userData.dir, { recursive: true, force: true });
+  });
+
+  it('registers app:// as a standard, secure scheme before ready', () => {
+    expect(fake.privileged).toEqual([
+      {
+        scheme: 'app',
+        privileges: expect.objectContaining({ standard: true, secure: true }),
+      },
+    ]);
+  });
+
+  it('opens a locked-down window on its own partition, loading app://tickline/', () => {
+    expect(fake.windows).toHaveLength(1);
+    const [win] = fake.windows;
+    expect(win!.url).toBe('app://tickline/index.html');
+    expect(win!.options.webPreferences).toMatchObject({
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+    });
+    expect(String(win!.options.webPreferences.preload)).toMatch(/preload[/\\]index\.cjs$/);
+    const ses = win!.options.webPreferences.session as { partition: string };
+    expect(ses.partition).toBe('persist:tickline-window-1');
+    expect(fake.sessions.get('persist:tickline-window-1')!.schemes.has('app')).toBe(true);
+  });
+
+  it('serves nothing outside the renderer folder through app://', async () => {
+    const serve = fake.sessions.get('persist:tickline-window-1')!.schemes.get('app')!;
+    // Dot segments are resolved by the URL parser (staying inside the root),
+    // encoded separators are refused; nothing outside is ever served.
+    for (const url of [
+      'app://tickline/%2e%2e/%2e%2e/package.json',
+      'app://tickline/../../package.json',
+      'app://tickline/..%2f..%2fpackage.json',
+      'app://tickline/..%5c..%5cpackage.json',
+    ]) {
+      const response = await serve(new Request(url));
+      expect([400, 403, 404]).toContain(response.status);
+    }
+    expect((await serve(new Request('app://tickline/..%2f..%2fpackage.json'))).status).toBe(400);
+    const post = await serve(new Request('app://tickline/index.html', { method: 'POST' }));
+    expect(post.status).toBe(405);
+  });
+
+  it('grants only a few permissions, and only to the app', () => {
+    const ses = fake.sessions.get('persist:tickline-window-1')!;
+    const ask = (permission: string, requestingUrl: string) => {
+      let granted: boolean | undefined;
+      ses.permissionRequest!({}, permission, (g: boolean) => (granted = g), { requestingUrl });
+      return granted;
+    };
+    expect(ask('notifications', 'app://tickline/index.html')).toBe(true);
+    expect(ask('media', 'app://tickline/index.html')).toBe(false);
+    expect(ask('geolocation', 'app://tickline/index.html')).toBe(false);
+    expect(ask('openExternal', 'app://tickline/index.html')).toBe(false);
+    expect(ask('notifications', 'https://evil.example/')).toBe(false);
+    expect(ses.permissionCheck!(null, 'notifications', 'app://tickline')).toBe(true);
+    expect(ses.permissionCheck!(null, 'hid', 'app://tickline')).toBe(false);
+  });
+
+  it('denies navigation, pop-ups and webviews in every web contents', () => {
+    let openHandler: Listener | undefined;
+    const contents = Object.assign(new EventEmitter(), {
+      setWindowOpenHandler: (fn: Listener) => {
+        openHandler = fn;
+      },
+    });
+    for (const fn of fake.appEvents.get('web-contents-created') ?? []) fn({}, contents);
+    const prevented = (event: string, extra: Record<string, unknown> = {}) => {
+      let called = false;
+      contents.emit(event, { preventDefault: () => (called = true), ...extra });
+      return called;
+    };
+    expect(prevented('will-navigate', { url: 'https://evil.example/' })).toBe(true);
+    expect(prevented('will-navigate', { url: 'app://tickline/other.html' })).toBe(true);
+    expect(prevented('will-attach-webview')).toBe(true);
+    expect(prevented('will-frame-navigate', { isMainFrame: false })).toBe(true);
+    expect(openHandler!({ url: 'https://example.com/' })).toEqual({ action: 'deny' });
+  });
+
+  it('answers IPC only from the top frame of an app page', async () => {
+    await expect(invoke(CHANNELS.getServerChoice, eventFrom(0))).resolves.toBeNull();
+    await expect(
+      invoke(CHANNELS.getServerChoice, eventFrom(0, 'https://evil.example/')),
+    ).rejects.toThrow(/untrusted/);
+    await expect(
+      invoke(CHANNELS.getServerChoice, eventFrom(0, 'app://tickline/index.html', true)),
+    ).rejects.toThrow(/untrusted/);
+    await expect(
+      invoke(CHANNELS.getServerChoice, {
+        sender: { id: 999, mainFrame: null },
+        senderFrame: null,
+      }),
+    ).rejects.toThrow(/untrusted/);
+    await expect(invoke(CHANNELS.getServerChoice, eventFrom(0), 'extra')).rejects.toThrow(
+      /invalid arguments/,
+    );
+  });
+
+  it('validates arguments and answers BridgeResults', async () => {
+    for (const bad of ['7420', -1, 70000, 1.5, undefined]) {
+      await expect(invoke(CHANNELS.hostServer, eventFrom(0), bad)).resolves.toMatchObject({
+        ok: false,
+        code: 'invalid',
+      });
+    }
+    await expect(invoke(CHANNELS.connectServer, eventFrom(0), 42)).resolves.toMatchObject({
+      ok: false,
+      code: 'invalid',
+    });
+    await expect(
+      invoke(CHANNELS.connectServer, eventFrom(0), 'file:///etc/passwd'),
+    ).resolves.toMatchObject({ ok: false, code: 'invalid' });
+  });
+
+  it('opens only http(s) links externally', async () => {
+    await expect(
+      invoke(CHANNELS.openExternal, eventFrom(0), 'file:///etc/passwd'),
+    ).rejects.toThrow();
+    await expect(
+      invoke(CHANNELS.openExternal, eventFrom(0), 'javascript:alert(1)'),
+    ).rejects.toThrow();
+    await invoke(CHANNELS.openExternal, eventFrom(0), 'https://example.com/x');
+    expect(fake.opened).toEqual(['https://example.com/x']);
+  });
+
+  it('hosts the embedded server in a utility process and remembers it', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    hostedPort = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+
+    const result = await invoke(CHANNELS.hostServer, eventFrom(0), hostedPort);
+    expect(result).toMatchObject({
+      ok: true,
+      value: { url: `http://127.0.0.1:${hostedPort}`, port: hostedPort },
+    });
+    expect(fake.forks.at(-1)).toMatch(/serverProcess\.js$/);
+    const health = await fetch(`http://127.0.0.1:${hostedPort}/healthz`);
+    expect(await health.json()).toEqual({ ok: true });
+    await expect(invoke(CHANNELS.getServerChoice, eventFrom(0))).resolves.toMatchObject({
+      mode: 'host',
+      port: hostedPort,
+    });
+  });
+
+  it('opens a new window with the next partition from the menu and the bridge', async () => {
+    const menu = fake.electron.Menu.getApplicationMenu();
+    menu!.getMenuItemById('new-window')!.click();
+    expect(fake.windows).toHaveLength(2);
+    expect(
+      (fake.windows[1]!.options.webPreferences.session as { partition: string }).partition,
+    ).toBe('persist:tickline-window-2');
+    await invoke(CHANNELS.openNewWindow, eventFrom(1));
+    expect(
+      (fake.windows[2]!.options.webPreferences.session as { partition: string }).partition,
+    ).toBe('persist:tickline-window-3');
+  });
+
+  it('sums the windows\u2019 unread counts into the badge', () => {
+    const report = fake.listeners.get(CHANNELS.setUnreadCount)!;
+    report(eventFrom(0), 2);
+    report(eventFrom(1), 5);
+    report(eventFrom(1, 'https://evil.example/'), 100); // ignored
+    report(eventFrom(0), -3); // invalid, ignored
+    expect(fake.badge.at(-1)).toBe(7);
+    fake.windows[1]!.closed.emit('closed');
+    expect(fake.badge.at(-1)).toBe(2);
+  });
+
+  it('stops the embedded server before quitting', async () => {
+    const before = fake.quitCalls();
+    let prevented = false;
+    for (const fn of fake.appEvents.get('before-quit') ?? []) {
+      fn({ preventDefault: () => (prevented = true) });
+    }
+    expect(prevented).toBe(true);
+    await vi.waitFor(() => expect(fake.quitCalls()).toBe(before + 1), { timeout: 10_000 });
+    await expect(fetch(`http://127.0.0.1:${hostedPort}/healthz`)).rejects.toThrow();
+  });
+});
