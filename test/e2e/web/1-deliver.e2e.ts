@@ -3,7 +3,7 @@
  * B sees it exactly once.
  */
 import { expect, test } from '@playwright/test';
-import { ScenarioServer } from './support/server';
+import { useScenarioServer } from './support/server';
 import {
   connection,
   contact,
@@ -17,16 +17,7 @@ import {
   uniqueName,
 } from './support/ui';
 
-let server: ScenarioServer;
-
-test.beforeAll(async () => {
-  server = new ScenarioServer();
-  await server.start();
-});
-
-test.afterAll(async () => {
-  await server.dispose();
-});
+const server = useScenarioServer();
 
 test('A sends to B: sent → delivered, B sees it once', async ({ browser }) => {
   const nameA = uniqueName('alice');

@@ -3,7 +3,7 @@
  * (waiting for recipient); B signs in, sees it once; A's turns `delivered`.
  */
 import { expect, test } from '@playwright/test';
-import { ScenarioServer } from './support/server';
+import { useScenarioServer } from './support/server';
 import {
   authenticate,
   contact,
@@ -16,16 +16,7 @@ import {
   uniqueName,
 } from './support/ui';
 
-let server: ScenarioServer;
-
-test.beforeAll(async () => {
-  server = new ScenarioServer();
-  await server.start();
-});
-
-test.afterAll(async () => {
-  await server.dispose();
-});
+const server = useScenarioServer();
 
 test('offline recipient: stored, then delivered when B signs in', async ({ browser }) => {
   const nameA = uniqueName('alice');

@@ -4,7 +4,7 @@
  * `delivered` with the same id, B sees the message once.
  */
 import { expect, test } from '@playwright/test';
-import { ScenarioServer } from './support/server';
+import { useScenarioServer } from './support/server';
 import {
   connection,
   incoming,
@@ -16,17 +16,8 @@ import {
   uniqueName,
 } from './support/ui';
 
-let server: ScenarioServer;
-
-test.beforeAll(async () => {
-  // Retry budget: 400 + 800 + 1600 ms without msg:A, then `failed`.
-  server = new ScenarioServer({ ackTimeoutMs: 400, maxAttempts: 3 });
-  await server.start();
-});
-
-test.afterAll(async () => {
-  await server.dispose();
-});
+// Retry budget: 400 + 800 + 1600 ms without msg:A, then `failed`.
+const server = useScenarioServer({ ackTimeoutMs: 400, maxAttempts: 3 });
 
 test('server killed while sending: failed, resend after restart, delivered once', async ({
   browser,

@@ -3,7 +3,7 @@
  * is down; after the server returns, the message is delivered, once.
  */
 import { expect, test } from '@playwright/test';
-import { ScenarioServer } from './support/server';
+import { useScenarioServer } from './support/server';
 import {
   connection,
   contact,
@@ -16,17 +16,8 @@ import {
   uniqueName,
 } from './support/ui';
 
-let server: ScenarioServer;
-
-test.beforeAll(async () => {
-  // A long retry budget: the message must wait (pending), not fail.
-  server = new ScenarioServer({ ackTimeoutMs: 4_000, maxAttempts: 5 });
-  await server.start();
-});
-
-test.afterAll(async () => {
-  await server.dispose();
-});
+// A long retry budget: the message must wait (pending), not fail.
+const server = useScenarioServer({ ackTimeoutMs: 4_000, maxAttempts: 5 });
 
 test('reload right after Send while the server is down: delivered once', async ({ browser }) => {
   const nameA = uniqueName('alice');

@@ -3,7 +3,7 @@
  * sorted by recent activity.
  */
 import { expect, test } from '@playwright/test';
-import { ScenarioServer } from './support/server';
+import { useScenarioServer } from './support/server';
 import {
   authenticate,
   contact,
@@ -15,16 +15,7 @@ import {
   uniqueName,
 } from './support/ui';
 
-let server: ScenarioServer;
-
-test.beforeAll(async () => {
-  server = new ScenarioServer();
-  await server.start();
-});
-
-test.afterAll(async () => {
-  await server.dispose();
-});
+const server = useScenarioServer();
 
 test('presence and unread counts update live', async ({ browser }) => {
   const nameA = uniqueName('alice');

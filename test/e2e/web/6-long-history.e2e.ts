@@ -3,20 +3,11 @@
  * only what is on screen (virtualized) and pages back to the first message.
  */
 import { expect, test } from '@playwright/test';
-import { ScenarioServer } from './support/server';
+import { useScenarioServer } from './support/server';
 import { contact, openConversation, screenshot, signUp, uniqueName } from './support/ui';
 
 const COUNT = 10_000;
-let server: ScenarioServer;
-
-test.beforeAll(async () => {
-  server = new ScenarioServer();
-  await server.start();
-});
-
-test.afterAll(async () => {
-  await server.dispose();
-});
+const server = useScenarioServer();
 
 test('10,000 messages: opens fast, virtualized, scrolls back to the first', async ({ browser }) => {
   const nameA = uniqueName('alice');

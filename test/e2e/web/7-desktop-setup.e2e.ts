@@ -4,19 +4,10 @@
  * tested by test/e2e/electron where the Electron binary exists.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { ScenarioServer } from './support/server';
+import { useScenarioServer } from './support/server';
 import { authenticate, screenshot, uniqueName } from './support/ui';
 
-let server: ScenarioServer;
-
-test.beforeAll(async () => {
-  server = new ScenarioServer();
-  await server.start();
-});
-
-test.afterAll(async () => {
-  await server.dispose();
-});
+const server = useScenarioServer();
 
 /** Installs a fake bridge: port 7420 is taken, any other port hosts `url`. */
 async function fakeBridge(page: Page, url: string): Promise<void> {

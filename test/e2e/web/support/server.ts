@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { test } from '@playwright/test';
 import { startChildServer, type ChildServer } from '../../../support/childServer';
 
 /** Retry policy flags handed to the server (and by it to its clients). */
@@ -16,7 +17,7 @@ export interface Policy {
  */
 export class ScenarioServer {
   private child: ChildServer | undefined;
-  private readonly dataDir = mkdtempSync(path.join(tmpdir(), 'tickline-e2e-'));
+  private dataDir: string | undefined;
   private port = 0;
 
   constructor(private readonly policy: Policy = {}) {}
@@ -28,6 +29,7 @@ export class ScenarioServer {
 
   /** Starts it (the first time on a free port, later on the same one). */
   async start(): Promise<void> {
+    this.dataDir ??= mkdtempSync(path.join(tmpdir(), 'tickline-e2e-'));
     const args = ['--host', '127.0.0.1', '--port', String(this.port), '--data', this.dataDir];
     args.push('--log-level', 'warn');
     if (this.policy.ackTimeoutMs) {
@@ -50,6 +52,15 @@ export class ScenarioServer {
   async dispose(): Promise<void> {
     await this.child?.stop();
     this.child = undefined;
-    rmSync(this.dataDir, { recursive: true, force: true });
+    if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
+    this.dataDir = undefined;
   }
+}
+
+/** A {@link ScenarioServer} started before this file's tests and disposed of after them. */
+export function useScenarioServer(policy: Policy = {}): ScenarioServer {
+  const server = new ScenarioServer(policy);
+  test.beforeAll(() => server.start());
+  test.afterAll(() => server.dispose());
+  return server;
 }
