@@ -1,9 +1,11 @@
 import {
   clientPolicySchema,
+  devicesResponseSchema,
   errorSchema,
   sessionSchema,
   usersResponseSchema,
   type ClientPolicy,
+  type Device,
   type LoginBody,
   type RegisterBody,
   type Session,
@@ -76,4 +78,43 @@ export async function fetchUsers(baseUrl: string, token: string): Promise<User[]
     headers: { authorization: `Bearer ${token}` },
   });
   return usersResponseSchema.parse(json).users;
+}
+
+function authorized(token: string, init: RequestInit = {}): RequestInit {
+  return { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` } };
+}
+
+/** The signed-in person's devices (sign-ins), this one marked `current`. */
+export async function fetchDevices(baseUrl: string, token: string): Promise<Device[]> {
+  const json = await call(`${baseUrl}/api/devices`, authorized(token, { method: 'GET' }));
+  return devicesResponseSchema.parse(json).devices;
+}
+
+/** Signs one of the person's devices out. */
+export async function signOutDevice(
+  baseUrl: string,
+  token: string,
+  deviceId: string,
+): Promise<void> {
+  await call(
+    `${baseUrl}/api/devices/${encodeURIComponent(deviceId)}`,
+    authorized(token, { method: 'DELETE' }),
+  );
+}
+
+/** Renames one of the person's devices. */
+export async function renameDevice(
+  baseUrl: string,
+  token: string,
+  deviceId: string,
+  name: string,
+): Promise<void> {
+  await call(
+    `${baseUrl}/api/devices/${encodeURIComponent(deviceId)}`,
+    authorized(token, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name }),
+    }),
+  );
 }

@@ -1,22 +1,72 @@
-import Dexie, { type Table } from 'dexie';
-import { canAdvance, type OutStatus } from './status';
-import type { ClientStorage, Conversation, HistoryQuery, StoredMessage } from './storage';
-
-interface ConversationRow {
-  peer: string;
-  lastKey: string;
-  lastSortTs: number;
-  unread: number;
-}
+import Dexie, { type Table, type Transaction } from 'dexie';
+import { directConversationId } from '../protocol';
+import { LogCache, emptyConversation, type Bound, type CacheBackend } from './logCache';
+import type { OutStatus } from './status';
+import type { Conversation, StoredMessage } from './storage';
 
 interface MetaRow {
   name: string;
   value: unknown;
 }
 
+/** A message as version 1 of this database kept it. */
+interface V1Message extends Omit<StoredMessage, 'conv' | 'posA' | 'posB'> {
+  sortTs?: number;
+  conv?: string;
+  posA?: number;
+  posB?: number;
+}
+
+/** A conversation as version 1 kept it (keyed by peer). */
+interface V1Conversation {
+  peer: string;
+  lastKey: string;
+  lastSortTs: number;
+  unread: number;
+}
+
+/**
+ * Version 1 → 2: messages get their conversation id and a position (before
+ * the server tells their `seq`: after nothing, in their old time order);
+ * conversations are re-keyed by conversation id, and their unread counts
+ * are kept until the person reads them. Everything stays visible.
+ */
+async function upgradeFromV1(tx: Transaction): Promise<void> {
+  const convOf = new Map<string, string>();
+  await tx
+    .table<V1Message, string>('messages')
+    .toCollection()
+    .modify((m) => {
+      m.conv = directConversationId(m.from, m.to);
+      convOf.set(m.key, m.conv);
+      m.posA = 0;
+      m.posB = Math.max(1, m.sortTs ?? m.ts ?? 1);
+      if (m.direction === 'out') {
+        m.outbox = true;
+        m.composedAt = m.sortTs;
+      }
+      delete m.sortTs;
+    });
+  const old = await tx.table<V1Conversation, string>('conversations').toArray();
+  const rows: Conversation[] = [];
+  for (const c of old) {
+    const conv = convOf.get(c.lastKey);
+    if (!conv) continue;
+    const row = emptyConversation(conv, c.peer);
+    row.lastKey = c.lastKey;
+    row.lastPosA = 0;
+    row.lastPosB = Math.max(1, c.lastSortTs);
+    row.activity = c.lastSortTs;
+    row.legacyUnread = c.unread;
+    row.unread = c.unread;
+    rows.push(row);
+  }
+  await tx.table<Conversation, string>('convs').bulkPut(rows);
+}
+
 class TicklineDb extends Dexie {
   messages!: Table<StoredMessage, string>;
-  conversations!: Table<ConversationRow, string>;
+  convs!: Table<Conversation, string>;
   meta!: Table<MetaRow, string>;
 
   constructor(name: string, deps?: DexieDeps) {
@@ -26,6 +76,15 @@ class TicklineDb extends Dexie {
       conversations: 'peer, lastSortTs',
       meta: 'name',
     });
+    this.version(2)
+      .stores({
+        messages: 'key, [conv+posA+posB+key], status',
+        convs: 'conv',
+        conversations: 'peer, lastSortTs',
+        meta: 'name',
+      })
+      .upgrade(upgradeFromV1);
+    this.version(3).stores({ conversations: null });
   }
 }
 
@@ -35,92 +94,58 @@ export interface DexieDeps {
   IDBKeyRange: typeof IDBKeyRange;
 }
 
-/**
- * {@link ClientStorage} on IndexedDB through Dexie. One database per signed-in
- * user (name it after the server and user id).
- */
-export class DexieStorage implements ClientStorage {
-  private readonly db: TicklineDb;
+class DexieBackend implements CacheBackend {
+  constructor(private readonly db: TicklineDb) {}
 
-  constructor(name: string, deps?: DexieDeps) {
-    this.db = new TicklineDb(name, deps);
+  atomic<T>(fn: () => Promise<T>): Promise<T> {
+    return this.db.transaction('rw', this.db.messages, this.db.convs, this.db.meta, fn);
   }
 
-  async addOutgoing(message: StoredMessage): Promise<void> {
-    await this.db.transaction('rw', this.db.messages, this.db.conversations, async () => {
-      await this.db.messages.add(message);
-      await this.touchConversation(message.peer, [message], 0);
-    });
+  getMessages(keys: string[]): Promise<(StoredMessage | undefined)[]> {
+    return this.db.messages.bulkGet(keys);
   }
 
-  async advance(
-    key: string,
-    status: OutStatus,
-    patch: Partial<Pick<StoredMessage, 'ts' | 'deadline'>> = {},
-  ): Promise<StoredMessage | undefined> {
-    return this.db.transaction('rw', this.db.messages, async () => {
-      const current = await this.db.messages.get(key);
-      if (!current?.status || !canAdvance(current.status, status)) return undefined;
-      const next: StoredMessage = { ...current, ...patch, status };
-      if (current.ts !== undefined) next.ts = current.ts;
-      await this.db.messages.put(next);
-      return next;
-    });
+  async putMessages(list: StoredMessage[]): Promise<void> {
+    if (list.length > 0) await this.db.messages.bulkPut(list);
   }
 
-  async addIncoming(messages: StoredMessage[]): Promise<StoredMessage[]> {
-    if (messages.length === 0) return [];
-    return this.db.transaction('rw', this.db.messages, this.db.conversations, async () => {
-      const unique = [...new Map(messages.map((m) => [m.key, m])).values()];
-      const existing = await this.db.messages.bulkGet(unique.map((m) => m.key));
-      const fresh = unique.filter((_, i) => existing[i] === undefined);
-      if (fresh.length === 0) return [];
-      await this.db.messages.bulkAdd(fresh);
-      const byPeer = new Map<string, StoredMessage[]>();
-      for (const m of fresh) byPeer.set(m.peer, [...(byPeer.get(m.peer) ?? []), m]);
-      for (const [peer, list] of byPeer) await this.touchConversation(peer, list, list.length);
-      return fresh;
-    });
+  range(
+    conv: string,
+    lower: Bound | undefined,
+    upper: Bound | undefined,
+    limit: number,
+    reverse: boolean,
+  ): Promise<StoredMessage[]> {
+    let collection = this.db.messages
+      .where('[conv+posA+posB+key]')
+      .between(
+        lower ? [conv, ...lower] : [conv, Dexie.minKey, Dexie.minKey, Dexie.minKey],
+        upper ? [conv, ...upper] : [conv, Dexie.maxKey, Dexie.maxKey, Dexie.maxKey],
+        false,
+        false,
+      );
+    if (reverse) collection = collection.reverse();
+    return (Number.isFinite(limit) ? collection.limit(limit) : collection).toArray();
   }
 
-  get(key: string): Promise<StoredMessage | undefined> {
-    return this.db.messages.get(key);
+  byStatus(statuses: OutStatus[]): Promise<StoredMessage[]> {
+    return this.db.messages.where('status').anyOf(statuses).toArray();
   }
 
-  async outgoingByStatus(statuses: OutStatus[]): Promise<StoredMessage[]> {
-    const rows = await this.db.messages.where('status').anyOf(statuses).toArray();
-    return rows.sort((a, b) => a.sortTs - b.sortTs);
+  getConversation(conv: string): Promise<Conversation | undefined> {
+    return this.db.convs.get(conv);
   }
 
-  history(peer: string, query: HistoryQuery): Promise<StoredMessage[]> {
-    const upper = query.before
-      ? [peer, query.before.sortTs, query.before.key]
-      : [peer, Dexie.maxKey, Dexie.maxKey];
-    return this.db.messages
-      .where('[peer+sortTs+key]')
-      .between([peer, Dexie.minKey, Dexie.minKey], upper, true, !query.before)
-      .reverse()
-      .limit(query.limit)
-      .toArray();
+  async putConversation(row: Conversation): Promise<void> {
+    await this.db.convs.put(row);
   }
 
-  async conversations(): Promise<Conversation[]> {
-    const rows = await this.db.conversations.orderBy('lastSortTs').reverse().toArray();
-    const lasts = await this.db.messages.bulkGet(rows.map((r) => r.lastKey));
-    return rows.map((r, i) => ({
-      peer: r.peer,
-      last: lasts[i],
-      unread: r.unread,
-      lastSortTs: r.lastSortTs,
-    }));
+  allConversations(): Promise<Conversation[]> {
+    return this.db.convs.toArray();
   }
 
-  async markRead(peer: string): Promise<void> {
-    await this.db.conversations.update(peer, { unread: 0 });
-  }
-
-  async getMeta<T>(name: string): Promise<T | undefined> {
-    return (await this.db.meta.get(name))?.value as T | undefined;
+  async getMeta(name: string): Promise<unknown> {
+    return (await this.db.meta.get(name))?.value;
   }
 
   async setMeta(name: string, value: unknown): Promise<void> {
@@ -130,16 +155,14 @@ export class DexieStorage implements ClientStorage {
   close(): void {
     this.db.close();
   }
+}
 
-  private async touchConversation(peer: string, added: StoredMessage[], unread: number) {
-    const newest = added.reduce((a, b) => (b.sortTs >= a.sortTs ? b : a));
-    const row = await this.db.conversations.get(peer);
-    const replaceLast = !row || newest.sortTs >= row.lastSortTs;
-    await this.db.conversations.put({
-      peer,
-      lastKey: replaceLast ? newest.key : row.lastKey,
-      lastSortTs: replaceLast ? newest.sortTs : row.lastSortTs,
-      unread: (row?.unread ?? 0) + unread,
-    });
+/**
+ * {@link ClientStorage} on IndexedDB through Dexie. One database per signed-in
+ * user (name it after the server and user id).
+ */
+export class DexieStorage extends LogCache {
+  constructor(name: string, deps?: DexieDeps) {
+    super(new DexieBackend(new TicklineDb(name, deps)));
   }
 }

@@ -1,53 +1,64 @@
 import mitt, { type Emitter } from 'mitt';
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import {
-  ackNSchema,
+  ackN2Schema,
   checkBodySize,
   clientPolicySchema,
   DEFAULT_CLIENT_POLICY,
+  directConversationId,
+  directPeer,
+  logMsgNSchema,
   MAX_BODY_BYTES,
-  msgASchema,
-  msgNSchema,
-  offlineASchema,
-  OFFLINE_MAX_LIMIT,
   presenceNSchema,
+  PROTOCOL_VERSION,
   userIdSchema,
-  type Answer,
   type ClientPolicy,
   type ClientToServerEvents,
   type ErrorCode,
-  type MsgA,
-  type MsgN,
   type PresenceChange,
   type ServerToClientEvents,
 } from '../protocol';
 import { fetchPolicy } from './api';
+import { CatchUp } from './catchUp';
 import { newMessageId } from './ids';
-import { attemptTimeoutMs, retryBudgetMs, sentRetryDelayMs, storedRecheckMs } from './retry';
-import { canAdvance, type OutStatus } from './status';
+import { positionOf } from './order';
+import { Outbox } from './outbox';
+import { retryBudgetMs, syncIntervalMs } from './retry';
 import {
   messageKey,
+  type Added,
   type ClientStorage,
   type Conversation,
+  type ConversationSummary,
   type HistoryQuery,
   type StoredMessage,
 } from './storage';
+import { ConversationSync } from './sync';
 
 /** The connection indicator's states (UI contract `data-state`). */
 export type ConnectionState = 'connected' | 'connecting' | 'offline';
 
 /** Events the engine emits for the UI. */
 export type ImClientEvents = {
-  /** An outgoing message changed status (already persisted). */
+  /** A message this device shows changed: status, `seq`, `ts` (already persisted). */
   status: StoredMessage;
-  /** A new incoming message (already persisted; never emitted twice for one message). */
+  /**
+   * A message new to this device: received, or written by the person on
+   * another device (already persisted; never emitted twice for one message).
+   */
   message: StoredMessage;
+  /** A conversation's read position or unread count changed. */
+  conversation: Conversation;
   /** Connection state changed. */
   connection: ConnectionState;
   /** A contact came online or went offline. */
   presence: PresenceChange;
   /** The server refused the session token: sign in again. */
   'session-rejected': undefined;
+  /** The server does not speak this client's protocol version. */
+  incompatible: { min: number; max: number };
+  /** Something failed that the engine will retry (for logs). */
+  error: unknown;
 };
 
 /** Why `send` refused a message. */
@@ -69,7 +80,7 @@ export interface ImClientOptions {
   token: string;
   /** The signed-in user's id. */
   userId: string;
-  /** Durable storage for this user. */
+  /** Durable storage for this user on this device. */
   storage: ClientStorage;
   /** Retry policy; fetched from `/api/config` when absent. */
   policy?: ClientPolicy;
@@ -79,36 +90,18 @@ export interface ImClientOptions {
   pullLimit?: number;
   /** Source of randomness for jitter (tests may fix it). */
   random?: () => number;
+  /** Protocol version announced to the server (tests of old clients only). */
+  protocol?: number;
 }
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-interface Tracker {
-  key: string;
-  id: string;
-  to: string;
-  body: string;
-  status: OutStatus;
-  deadline: number;
-  /** Transmissions while pending. */
-  attempts: number;
-  /** Retransmissions after reaching `sent`. */
-  rounds: number;
-  /** Bumped on every transmission and disconnect; stale answers are ignored. */
-  gen: number;
-  timer: ReturnType<typeof setTimeout> | undefined;
-}
-
-const TRANSIENT: ReadonlySet<string> = new Set(['rate_limited', 'internal']);
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /**
- * The reliable-delivery engine: durable outbox and history, retransmission
- * with the same id, dedup of incoming messages, offline pull. Runs in the
- * browser, in Electron's renderer and in Node (tests, benchmark).
+ * The reliable-delivery engine of one device: durable outbox with
+ * retransmission under the same id ({@link Outbox}), a cache of the
+ * person's conversation logs with dedup, catch-up from the device's cursor
+ * ({@link CatchUp}), and conversation sync ({@link ConversationSync}). Runs
+ * in the browser, in Electron's renderer and in Node (tests, benchmark).
  */
 export class ImClient {
   /** Typed events for the UI. */
@@ -116,19 +109,57 @@ export class ImClient {
   /** The signed-in user's id. */
   readonly userId: string;
   private readonly storage: ClientStorage;
-  private readonly random: () => number;
   private policy: ClientPolicy = DEFAULT_CLIENT_POLICY;
   private socket: ClientSocket | undefined;
-  private readonly trackers = new Map<string, Tracker>();
   private state: ConnectionState = 'offline';
-  private pulling: Promise<void> | undefined;
-  private pullWanted = false;
   private closed = false;
+  private syncTimer: ReturnType<typeof setInterval> | undefined;
+  private syncing: Promise<void> | undefined;
+  private readonly outbox: Outbox;
+  private readonly catchUp: CatchUp;
+  private readonly sync: ConversationSync;
 
   constructor(private readonly options: ImClientOptions) {
     this.userId = options.userId;
     this.storage = options.storage;
-    this.random = options.random ?? Math.random;
+    const connected = () => this.socket?.connected === true;
+    const ask = (event: string, payload: unknown, timeoutMs: number) => {
+      const socket = this.socket as unknown as Socket | undefined;
+      if (!socket) return Promise.reject(new Error('not connected'));
+      return socket.timeout(timeoutMs).emitWithAck(event, payload) as Promise<unknown>;
+    };
+    const policy = () => this.policy;
+    const failed = (error: unknown) => this.events.emit('error', error);
+    this.outbox = new Outbox({
+      userId: this.userId,
+      storage: this.storage,
+      policy,
+      random: options.random ?? Math.random,
+      changed: (m) => this.events.emit('status', m),
+      link: {
+        connected,
+        sendMsgR: (packet, timeoutMs, callback) =>
+          this.socket?.timeout(timeoutMs).emit('msg:R', packet, callback),
+      },
+    });
+    this.catchUp = new CatchUp({
+      userId: this.userId,
+      storage: this.storage,
+      policy,
+      pullLimit: options.pullLimit,
+      link: { connected, ask },
+      added: (added) => this.show(added),
+      failed,
+    });
+    this.sync = new ConversationSync({
+      userId: this.userId,
+      storage: this.storage,
+      policy,
+      link: { connected, ask },
+      added: (added) => this.show(added),
+      conversation: (row) => this.events.emit('conversation', row),
+      failed,
+    });
   }
 
   /** Current connection state. */
@@ -141,14 +172,21 @@ export class ImClient {
     return this.policy;
   }
 
+  /** The conversation with `peer` (see `directConversationId`). */
+  conversationWith(peer: string): string {
+    return directConversationId(this.userId, peer);
+  }
+
   /** Loads the outbox, learns the policy and connects. */
   async start(): Promise<void> {
     this.policy = this.options.policy ?? (await this.loadPolicy());
-    const unfinished = await this.storage.outgoingByStatus(['pending', 'sent', 'stored']);
-    for (const m of unfinished) this.track(m);
+    await this.outbox.load();
     if (this.closed) return;
     const socket: ClientSocket = io(this.options.url, {
-      auth: { token: this.options.token },
+      auth: {
+        token: this.options.token,
+        protocol: this.options.protocol ?? PROTOCOL_VERSION,
+      },
       forceNew: true,
       transports: ['websocket'],
       reconnectionDelay: 500,
@@ -167,6 +205,10 @@ export class ImClient {
       this.setState('offline');
       if (error.message === 'unauthorized') {
         this.events.emit('session-rejected', undefined);
+      } else if (error.message === 'protocol_unsupported') {
+        const data = (error as { data?: { min?: number; max?: number } }).data;
+        this.events.emit('incompatible', { min: data?.min ?? 0, max: data?.max ?? 0 });
+        socket.disconnect();
       } else if (!socket.active) {
         this.reconnectLater();
       }
@@ -174,19 +216,24 @@ export class ImClient {
     socket.io.on('reconnect_attempt', () => this.setState('connecting'));
     socket.on('msg:N', (packet) => void this.onMsgN(packet));
     socket.on('ack:N', (packet) => void this.onAckN(packet));
+    socket.on('read:N', (packet) => void this.sync.onReadN(packet));
     socket.on('presence:N', (packet) => {
       const parsed = presenceNSchema.safeParse(packet);
       if (!parsed.success) return;
       for (const change of parsed.data.changes) this.events.emit('presence', change);
     });
-    for (const t of this.trackers.values()) this.armDeadline(t);
+    this.outbox.armAll();
+    this.syncTimer = setInterval(() => {
+      if (this.socket?.connected) this.catchUp.request();
+    }, syncIntervalMs(this.policy));
   }
 
   /** Disconnects and stops all timers. Storage stays open (the caller owns it). */
   close(): void {
     this.closed = true;
-    for (const t of this.trackers.values()) this.clearTimer(t);
-    this.trackers.clear();
+    if (this.syncTimer) clearInterval(this.syncTimer);
+    this.outbox.close();
+    this.catchUp.close();
     this.socket?.removeAllListeners();
     this.socket?.io.removeAllListeners();
     this.socket?.disconnect();
@@ -206,33 +253,33 @@ export class ImClient {
     }
     const id = newMessageId();
     const now = Date.now();
+    const conv = directConversationId(this.userId, to);
+    const afterSeq = (await this.storage.conversation(conv))?.lastSeq ?? 0;
     const message: StoredMessage = {
       key: messageKey(this.userId, id),
       id,
       from: this.userId,
       to,
+      conv,
       peer: to,
       direction: 'out',
       body,
-      sortTs: now,
+      ...positionOf(undefined, afterSeq, now),
       status: 'pending',
       deadline: now + retryBudgetMs(this.policy),
+      outbox: true,
+      composedAt: now,
     };
     await this.storage.addOutgoing(message);
     this.events.emit('status', message);
-    if (!this.closed) this.transmit(this.track(message));
+    this.outbox.start(message);
     return message;
   }
 
   /** Sends a failed message again, with the same id. False when it is not failed. */
-  async resend(id: string): Promise<boolean> {
-    const key = messageKey(this.userId, id);
-    const deadline = Date.now() + retryBudgetMs(this.policy);
-    const updated = await this.storage.advance(key, 'pending', { deadline });
-    if (!updated || this.closed) return false;
-    this.events.emit('status', updated);
-    this.transmit(this.track(updated));
-    return true;
+  resend(id: string): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    return this.outbox.resend(id, Date.now() + retryBudgetMs(this.policy));
   }
 
   /** Resends every failed message; returns how many. */
@@ -242,32 +289,46 @@ export class ImClient {
     return results.filter(Boolean).length;
   }
 
-  /** Outgoing messages that failed and wait for the user. */
+  /** Outgoing messages of this device that failed and wait for the person. */
   failedMessages(): Promise<StoredMessage[]> {
     return this.storage.outgoingByStatus(['failed']);
   }
 
   /** Conversations, most recent first. */
-  conversations(): Promise<Conversation[]> {
+  conversations(): Promise<ConversationSummary[]> {
     return this.storage.conversations();
   }
 
-  /** A page of one conversation, newest first. */
-  history(peer: string, query: HistoryQuery): Promise<StoredMessage[]> {
-    return this.storage.history(peer, query);
+  /**
+   * A page of one conversation, newest first. When the cache runs out, the
+   * older page is fetched from the server first (while connected).
+   */
+  async history(conv: string, query: HistoryQuery): Promise<StoredMessage[]> {
+    const page = await this.storage.history(conv, query);
+    if (page.length >= query.limit || !this.socket?.connected) return page;
+    try {
+      if (!(await this.sync.older(conv, query.limit - page.length))) return page;
+    } catch (error) {
+      this.events.emit('error', error);
+      return page;
+    }
+    return this.storage.history(conv, query);
   }
 
-  /** Clears a conversation's unread count. */
-  markRead(peer: string): Promise<void> {
-    return this.storage.markRead(peer);
+  /** The person has `conv` open and visible: everything in it is read, on every device. */
+  async markRead(conv: string): Promise<void> {
+    const row = await this.storage.conversation(conv);
+    if (!row) return;
+    await this.sync.markRead(conv, row.lastSeq);
   }
 
-  /** Resolves once the current offline pull (if any) has finished. */
+  /** Resolves once the current catch-up and sync (if any) have finished. */
   async settled(): Promise<void> {
-    while (this.pulling) await this.pulling;
+    await this.catchUp.settled();
+    while (this.syncing) await this.syncing;
   }
 
-  // ---- outgoing -------------------------------------------------------
+  // ---- connection -----------------------------------------------------
 
   private async loadPolicy(): Promise<ClientPolicy> {
     try {
@@ -279,157 +340,6 @@ export class ImClient {
       return saved.success ? saved.data : DEFAULT_CLIENT_POLICY;
     }
   }
-
-  private track(m: StoredMessage): Tracker {
-    const existing = this.trackers.get(m.key);
-    if (existing) {
-      existing.status = m.status ?? existing.status;
-      existing.deadline = m.deadline ?? existing.deadline;
-      existing.attempts = 0;
-      return existing;
-    }
-    const t: Tracker = {
-      key: m.key,
-      id: m.id,
-      to: m.to,
-      body: m.body,
-      status: m.status ?? 'pending',
-      deadline: m.deadline ?? 0,
-      attempts: 0,
-      rounds: 0,
-      gen: 0,
-      timer: undefined,
-    };
-    this.trackers.set(t.key, t);
-    return t;
-  }
-
-  private get connected(): boolean {
-    return this.socket?.connected === true;
-  }
-
-  private transmit(t: Tracker): void {
-    this.clearTimer(t);
-    const socket = this.socket;
-    if (!socket || !this.connected) {
-      this.armDeadline(t);
-      return;
-    }
-    const gen = ++t.gen;
-    if (t.status === 'pending') t.attempts++;
-    const timeout = attemptTimeoutMs(this.policy, Math.max(1, t.attempts), this.random);
-    socket
-      .timeout(timeout)
-      .emit(
-        'msg:R',
-        { id: t.id, to: t.to, body: t.body },
-        (error: Error | null, answer: Answer<MsgA>) => this.onMsgA(t, gen, error, answer),
-      );
-  }
-
-  private onMsgA(t: Tracker, gen: number, error: Error | null, answer: Answer<MsgA>): void {
-    if (t.gen !== gen || this.trackers.get(t.key) !== t) return;
-    const failure = error ? undefined : answer.ok ? undefined : answer.error;
-    // The server already holds a message past `pending`: keep retransmitting it.
-    if ((error || failure) && t.status !== 'pending') return this.scheduleRetransmit(t);
-    if (error || (failure && TRANSIENT.has(failure.code))) {
-      if (!this.connected) return this.armDeadline(t);
-      if (t.attempts >= this.policy.maxAttempts || Date.now() >= t.deadline) return this.fail(t);
-      if (error) return this.transmit(t); // the timeout has already been waited out
-      // A quick refusal (rate_limited, internal): wait as long as a timeout would have.
-      t.timer = setTimeout(
-        () => this.transmit(t),
-        attemptTimeoutMs(this.policy, t.attempts, this.random),
-      );
-      return;
-    }
-    if (failure) {
-      // Permanent refusal (too_large, unknown_recipient, id_conflict...): retrying cannot help.
-      this.fail(t);
-      return;
-    }
-    const parsed = msgASchema.safeParse(answer);
-    if (!parsed.success) return;
-    this.advance(t, 'sent', parsed.data.ts);
-    if (t.status === 'sent') this.scheduleRetransmit(t);
-    else if (t.status === 'stored') this.scheduleRecheck(t);
-  }
-
-  private async onAckN(packet: unknown): Promise<void> {
-    const parsed = ackNSchema.safeParse(packet);
-    if (!parsed.success) return;
-    const { id, offline, ts } = parsed.data;
-    const key = messageKey(this.userId, id);
-    const status: OutStatus = offline ? 'stored' : 'delivered';
-    let t = this.trackers.get(key);
-    if (!t) {
-      // A failed message the server did hold after all: show the truth.
-      const saved = await this.storage.get(key);
-      if (saved?.direction !== 'out' || !saved.status || !canAdvance(saved.status, status)) return;
-      if (this.closed) return;
-      t = this.trackers.get(key) ?? this.track(saved);
-    }
-    if (!this.advance(t, status, ts)) return;
-    if (t.status === 'stored') {
-      t.gen++;
-      this.scheduleRecheck(t);
-    }
-  }
-
-  /** Moves a tracked message forward in memory and on disk; false when not allowed. */
-  private advance(t: Tracker, status: OutStatus, ts?: number): boolean {
-    if (!canAdvance(t.status, status)) return false;
-    t.status = status;
-    if (status === 'delivered' || status === 'failed') {
-      this.clearTimer(t);
-      this.trackers.delete(t.key);
-    }
-    const patch = ts === undefined ? {} : { ts };
-    void this.storage.advance(t.key, status, patch).then((updated) => {
-      if (updated) this.events.emit('status', updated);
-    });
-    return true;
-  }
-
-  private fail(t: Tracker): void {
-    this.advance(t, 'failed');
-  }
-
-  private scheduleRetransmit(t: Tracker): void {
-    this.clearTimer(t);
-    if (!this.connected) return;
-    t.rounds++;
-    t.timer = setTimeout(
-      () => this.transmit(t),
-      sentRetryDelayMs(this.policy, t.rounds, this.random),
-    );
-  }
-
-  private scheduleRecheck(t: Tracker): void {
-    this.clearTimer(t);
-    if (!this.connected) return;
-    t.timer = setTimeout(() => this.transmit(t), storedRecheckMs(this.policy));
-  }
-
-  /** While disconnected, a message without msg:A fails when its budget runs out. */
-  private armDeadline(t: Tracker): void {
-    this.clearTimer(t);
-    if (t.status !== 'pending') return;
-    t.timer = setTimeout(
-      () => {
-        t.timer = undefined;
-        if (t.status === 'pending' && !this.connected) this.fail(t);
-      },
-      Math.max(0, t.deadline - Date.now()),
-    );
-  }
-
-  private clearTimer(t: Tracker): void {
-    if (t.timer !== undefined) clearTimeout(t.timer);
-    t.timer = undefined;
-  }
-
-  // ---- connection -----------------------------------------------------
 
   private setState(state: ConnectionState): void {
     if (this.state === state) return;
@@ -446,97 +356,53 @@ export class ImClient {
 
   private onConnect(): void {
     this.setState('connected');
-    const now = Date.now();
-    for (const t of [...this.trackers.values()]) {
-      t.rounds = 0;
-      if (t.status === 'pending' && now >= t.deadline) this.fail(t);
-      else this.transmit(t);
-    }
-    this.requestPull();
+    this.outbox.onConnect();
+    this.catchUp.connected();
+    this.syncing ??= this.sync.refresh().finally(() => {
+      this.syncing = undefined;
+    });
   }
 
   private onDisconnect(): void {
     if (this.closed) return;
     this.setState(this.socket?.active ? 'connecting' : 'offline');
-    for (const t of this.trackers.values()) {
-      t.gen++;
-      this.armDeadline(t);
-    }
+    this.outbox.onDisconnect();
   }
 
   // ---- incoming -------------------------------------------------------
 
-  private incoming(p: MsgN): StoredMessage {
-    return {
-      key: messageKey(p.from, p.id),
-      id: p.id,
-      from: p.from,
-      to: p.to,
-      peer: p.from,
-      direction: 'in',
-      body: p.body,
-      sortTs: p.ts,
-      ts: p.ts,
-    };
+  private show(added: Added): void {
+    for (const m of added.fresh) this.events.emit('message', m);
+    for (const m of added.changed) this.events.emit('status', m);
   }
 
   private async onMsgN(packet: unknown): Promise<void> {
-    const parsed = msgNSchema.safeParse(packet);
-    if (!parsed.success || parsed.data.to !== this.userId) return;
-    const { from, id } = parsed.data;
-    // Persist first, then acknowledge: an ack:R means "it is in my history".
-    const fresh = await this.storage.addIncoming([this.incoming(parsed.data)]);
-    if (this.connected) this.socket?.emit('ack:R', { from, id }, () => undefined);
-    for (const m of fresh) this.events.emit('message', m);
+    const parsed = logMsgNSchema.safeParse(packet);
+    if (!parsed.success) return;
+    const m = parsed.data;
+    const mine = m.from === this.userId;
+    if (m.to !== this.userId && !mine) return;
+    if (directPeer(m.conv, this.userId) === undefined) return;
+    const known = (await this.storage.conversation(m.conv))?.lastSeq ?? 0;
+    // Persist first, then acknowledge: an ack:R means "it is on this device".
+    const added = await this.storage.addFromServer(this.userId, [m]);
+    if (this.socket?.connected) this.socket.emit('ack:R', { from: m.from, id: m.id }, () => {});
+    this.show(added);
+    // A gap in the conversation's seq: a push to this device was missed.
+    if (known > 0 && m.seq > known + 1) this.catchUp.request();
   }
 
-  private requestPull(): void {
-    this.pullWanted = true;
-    this.pulling ??= this.pullLoop().finally(() => {
-      this.pulling = undefined;
-    });
-  }
-
-  /**
-   * Pulls `offline:R` pages until `more` is false. The server pages each
-   * connection with a cursor that returns to the start after a page with
-   * `more: false`; a pass that lost a page or an ack is therefore followed
-   * by passes until one that began at the start completes cleanly.
-   */
-  private async pullLoop(): Promise<void> {
-    const limit = Math.min(this.options.pullLimit ?? OFFLINE_MAX_LIMIT, OFFLINE_MAX_LIMIT);
-    const timeout = this.policy.ackTimeoutMs * 2;
-    // A new connection's cursor is at the start.
-    let atStart = true;
-    while (this.pullWanted && this.connected && !this.closed) {
-      this.pullWanted = false;
-      let clean = atStart;
-      let more = true;
-      while (more && this.connected && !this.closed) {
-        try {
-          const socket = this.socket!;
-          atStart = false;
-          const answer = offlineASchema.parse(
-            await socket.timeout(timeout).emitWithAck('offline:R', { limit }),
-          );
-          more = answer.more;
-          atStart = !more;
-          const fresh = await this.storage.addIncoming(
-            answer.messages.filter((m) => m.to === this.userId).map((m) => this.incoming(m)),
-          );
-          for (const m of fresh) this.events.emit('message', m);
-          if (answer.messages.length > 0) {
-            const ids = answer.messages.map(({ from, id }) => ({ from, id }));
-            const ack = await socket.timeout(timeout).emitWithAck('offlineack:R', { ids });
-            if (!ack.ok) throw new Error(ack.error.message);
-          }
-        } catch {
-          clean = false;
-          await sleep(this.policy.ackTimeoutMs);
-          if (!more) break;
-        }
-      }
-      if (!clean) this.pullWanted = true;
-    }
+  private async onAckN(packet: unknown): Promise<void> {
+    const parsed = ackN2Schema.safeParse(packet);
+    if (!parsed.success) return;
+    if (await this.outbox.onAckN(parsed.data)) return;
+    // One of the person's messages from another device.
+    const { id, offline, ts, seq } = parsed.data;
+    const updated = await this.storage.advance(
+      messageKey(this.userId, id),
+      offline ? 'stored' : 'delivered',
+      { ts, ...(seq !== undefined ? { seq } : {}) },
+    );
+    if (updated) this.events.emit('status', updated);
   }
 }

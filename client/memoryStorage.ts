@@ -1,98 +1,83 @@
-import { canAdvance, type OutStatus } from './status';
-import type { ClientStorage, Conversation, HistoryQuery, StoredMessage } from './storage';
+import { LogCache, type Bound, type CacheBackend } from './logCache';
+import { compareMessages, insertionIndex } from './order';
+import type { OutStatus } from './status';
+import type { Conversation, StoredMessage } from './storage';
 
-function before(a: StoredMessage, b: { sortTs: number; key: string }): boolean {
-  return a.sortTs < b.sortTs || (a.sortTs === b.sortTs && a.key < b.key);
+function toPosition(b: Bound) {
+  return { posA: b[0], posB: b[1], key: b[2] };
 }
 
-/**
- * {@link ClientStorage} in memory: for bots, load generators and the
- * benchmark, where nothing needs to survive the process. Same semantics as
- * the IndexedDB implementation, without durability.
- */
-export class MemoryStorage implements ClientStorage {
+class MemoryBackend implements CacheBackend {
   private readonly messages = new Map<string, StoredMessage>();
-  /** Per peer, message keys in conversation order (oldest first). */
-  private readonly byPeer = new Map<string, StoredMessage[]>();
-  private readonly convs = new Map<
-    string,
-    { lastKey: string; lastSortTs: number; unread: number }
-  >();
+  /** Per conversation, messages in conversation order. */
+  private readonly byConv = new Map<string, StoredMessage[]>();
+  private readonly convs = new Map<string, Conversation>();
   private readonly meta = new Map<string, unknown>();
+  private queue: Promise<unknown> = Promise.resolve();
 
-  async addOutgoing(message: StoredMessage): Promise<void> {
-    if (this.messages.has(message.key)) throw new Error(`duplicate key ${message.key}`);
-    this.insert(message);
-    this.touch(message, 0);
+  atomic<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
-  async advance(
-    key: string,
-    status: OutStatus,
-    patch: Partial<Pick<StoredMessage, 'ts' | 'deadline'>> = {},
-  ): Promise<StoredMessage | undefined> {
-    const current = this.messages.get(key);
-    if (!current?.status || !canAdvance(current.status, status)) return undefined;
-    Object.assign(current, patch, { status }, current.ts !== undefined ? { ts: current.ts } : {});
-    return { ...current };
+  async getMessages(keys: string[]): Promise<(StoredMessage | undefined)[]> {
+    return keys.map((k) => {
+      const m = this.messages.get(k);
+      return m && { ...m };
+    });
   }
 
-  async addIncoming(messages: StoredMessage[]): Promise<StoredMessage[]> {
-    const fresh: StoredMessage[] = [];
-    for (const m of messages) {
-      if (this.messages.has(m.key)) continue;
-      this.insert({ ...m });
-      this.touch(m, 1);
-      fresh.push(m);
+  async putMessages(list: StoredMessage[]): Promise<void> {
+    for (const m of list) {
+      const old = this.messages.get(m.key);
+      if (old) this.remove(old);
+      const copy = { ...m };
+      this.messages.set(m.key, copy);
+      const ordered = this.byConv.get(m.conv) ?? [];
+      ordered.splice(insertionIndex(ordered, copy), 0, copy);
+      this.byConv.set(m.conv, ordered);
     }
-    return fresh;
   }
 
-  async get(key: string): Promise<StoredMessage | undefined> {
-    const m = this.messages.get(key);
-    return m && { ...m };
+  async range(
+    conv: string,
+    lower: Bound | undefined,
+    upper: Bound | undefined,
+    limit: number,
+    reverse: boolean,
+  ): Promise<StoredMessage[]> {
+    const list = this.byConv.get(conv) ?? [];
+    let start = lower ? insertionIndex(list, toPosition(lower)) : 0;
+    if (lower && list[start] && compareMessages(list[start]!, toPosition(lower)) === 0) start++;
+    const end = upper ? insertionIndex(list, toPosition(upper)) : list.length;
+    const inside = list.slice(start, Math.max(start, end));
+    if (reverse) inside.reverse();
+    return inside.slice(0, limit).map((m) => ({ ...m }));
   }
 
-  async outgoingByStatus(statuses: OutStatus[]): Promise<StoredMessage[]> {
+  async byStatus(statuses: OutStatus[]): Promise<StoredMessage[]> {
     const wanted = new Set(statuses);
     return [...this.messages.values()]
       .filter((m) => m.status !== undefined && wanted.has(m.status))
-      .sort((a, b) => a.sortTs - b.sortTs)
       .map((m) => ({ ...m }));
   }
 
-  async history(peer: string, query: HistoryQuery): Promise<StoredMessage[]> {
-    const list = this.byPeer.get(peer) ?? [];
-    let end = list.length;
-    if (query.before) {
-      const cursor = query.before;
-      end = list.findIndex((m) => !before(m, cursor));
-      if (end === -1) end = list.length;
-    }
-    return list
-      .slice(Math.max(0, end - query.limit), end)
-      .reverse()
-      .map((m) => ({ ...m }));
+  async getConversation(conv: string): Promise<Conversation | undefined> {
+    const row = this.convs.get(conv);
+    return row && { ...row };
   }
 
-  async conversations(): Promise<Conversation[]> {
-    return [...this.convs]
-      .map(([peer, c]) => ({
-        peer,
-        last: this.messages.get(c.lastKey),
-        unread: c.unread,
-        lastSortTs: c.lastSortTs,
-      }))
-      .sort((a, b) => b.lastSortTs - a.lastSortTs);
+  async putConversation(row: Conversation): Promise<void> {
+    this.convs.set(row.conv, { ...row });
   }
 
-  async markRead(peer: string): Promise<void> {
-    const c = this.convs.get(peer);
-    if (c) c.unread = 0;
+  async allConversations(): Promise<Conversation[]> {
+    return [...this.convs.values()].map((r) => ({ ...r }));
   }
 
-  async getMeta<T>(name: string): Promise<T | undefined> {
-    return this.meta.get(name) as T | undefined;
+  async getMeta(name: string): Promise<unknown> {
+    return this.meta.get(name);
   }
 
   async setMeta(name: string, value: unknown): Promise<void> {
@@ -101,25 +86,22 @@ export class MemoryStorage implements ClientStorage {
 
   close(): void {}
 
-  private insert(m: StoredMessage): void {
-    this.messages.set(m.key, m);
-    const list = this.byPeer.get(m.peer) ?? [];
-    let i = list.length;
-    while (i > 0 && before(m, list[i - 1]!)) i--;
-    list.splice(i, 0, m);
-    this.byPeer.set(m.peer, list);
+  private remove(m: StoredMessage): void {
+    const list = this.byConv.get(m.conv);
+    if (!list) return;
+    const guess = insertionIndex(list, m);
+    const i = list[guess] === m ? guess : list.indexOf(m);
+    if (i >= 0) list.splice(i, 1);
   }
+}
 
-  private touch(m: StoredMessage, unread: number): void {
-    const c = this.convs.get(m.peer);
-    if (!c) {
-      this.convs.set(m.peer, { lastKey: m.key, lastSortTs: m.sortTs, unread });
-      return;
-    }
-    if (m.sortTs >= c.lastSortTs) {
-      c.lastKey = m.key;
-      c.lastSortTs = m.sortTs;
-    }
-    c.unread += unread;
+/**
+ * {@link ClientStorage} in memory: for bots, load generators and the
+ * benchmark, where nothing needs to survive the process. Same rules as the
+ * IndexedDB implementation (both are a {@link LogCache}), without durability.
+ */
+export class MemoryStorage extends LogCache {
+  constructor() {
+    super(new MemoryBackend());
   }
 }

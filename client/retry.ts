@@ -42,3 +42,13 @@ export function sentRetryDelayMs(
 export function storedRecheckMs(policy: ClientPolicy): number {
   return sentRetryCapMs(policy) * 4;
 }
+
+/**
+ * How often a connected device pulls `offline:R` on its own: a safety net
+ * for a push lost on a connection that stayed up (gaps in `seq` trigger a
+ * pull at once; this catches a lost last message). Same as the cap of the
+ * `sent` backoff: 30 s with the default policy.
+ */
+export function syncIntervalMs(policy: ClientPolicy): number {
+  return sentRetryCapMs(policy);
+}

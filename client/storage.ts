@@ -1,40 +1,95 @@
+import type { HistoryEntry, ReadState } from '../protocol';
 import type { OutStatus } from './status';
 
-/** One message as the client keeps it. */
+/** One message as the client keeps it: a cached entry of a conversation's log. */
 export interface StoredMessage {
   /** `from/id`: unique for ever (ids and user ids never contain `/`). */
   key: string;
   id: string;
   from: string;
   to: string;
-  /** The other party of the conversation. */
+  /** The conversation (see `directConversationId`). */
+  conv: string;
+  /** The other party of the conversation (the user for a note to self). */
   peer: string;
+  /** `out`: written by this person (on this or another of their devices). */
   direction: 'out' | 'in';
   body: string;
-  /** Position in the conversation: server `ts` for incoming, compose time for outgoing. */
-  sortTs: number;
+  /** Place in the conversation's log, once the server has assigned it. */
+  seq?: number;
   /** Server time, once known. */
   ts?: number;
+  /**
+   * Order within the conversation (see `client/order.ts`): `[seq, 0]` once
+   * sequenced; `[highest seq known when written, compose time]` before.
+   */
+  posA: number;
+  posB: number;
   /** Outgoing only. */
   status?: OutStatus;
-  /** Outgoing only: when a message without msg:A turns `failed`. */
+  /** Outbox only: when a message without msg:A turns `failed`. */
   deadline?: number;
+  /** Written on this device: in its outbox, retransmitted until the server has it. */
+  outbox?: boolean;
+  /** Outbox only: this device's clock when it was written. */
+  composedAt?: number;
 }
 
-/** A conversation summary for the contact list. */
+/** A conversation as the client keeps it. */
 export interface Conversation {
+  conv: string;
+  kind: 'direct';
   peer: string;
-  last: StoredMessage | undefined;
+  /** Key of the newest message in conversation order, and its position. */
+  lastKey?: string;
+  lastPosA?: number;
+  lastPosB?: number;
+  /** When it last saw activity (server time where known), for sorting the list. */
+  activity: number;
+  /** Highest `seq` known, from messages or from the server. */
+  lastSeq: number;
+  /** Lowest `seq` cached, if any. */
+  oldestSeq?: number;
+  /** The server's history has been asked for down to (not including) this `seq`. */
+  historyBefore?: number;
+  /** The server has nothing older than what was loaded. */
+  complete: boolean;
+  /** The person's read position (highest `seq` read, on any device). */
+  readSeq: number;
+  /** Not yet confirmed by the server. */
+  readDirty: boolean;
+  /** Server count of unread messages up to {@link snapThrough}. */
+  snapUnread: number;
+  snapThrough: number;
+  /** Cached incoming messages after both {@link snapThrough} and {@link readSeq}. */
+  liveUnread: number;
+  /** Unread count carried over from a v1 local database, until read. */
+  legacyUnread: number;
+  /** What the contact list shows. */
   unread: number;
-  /** Time of the latest message, for sorting by recent activity. */
-  lastSortTs: number;
+}
+
+/** A conversation with its newest message, for the contact list. */
+export interface ConversationSummary extends Conversation {
+  last: StoredMessage | undefined;
 }
 
 /** A page request: newest first, strictly before the cursor. */
 export interface HistoryQuery {
   limit: number;
-  before?: { sortTs: number; key: string };
+  before?: { posA: number; posB: number; key: string };
 }
+
+/** What adding server entries changed. */
+export interface Added {
+  /** Messages new to this device (shown now). */
+  fresh: StoredMessage[];
+  /** Messages it had, now with their `seq` or a newer status. */
+  changed: StoredMessage[];
+}
+
+/** A message from the server: a push, a catch-up entry or a history entry (no body once expired). */
+export type ServerEntry = HistoryEntry;
 
 /** Message key of `(from, id)`. */
 export function messageKey(from: string, id: string): string {
@@ -42,33 +97,52 @@ export function messageKey(from: string, id: string): string {
 }
 
 /**
- * The engine's durable storage. Implementations must make each call atomic
- * and must apply calls touching the same message in the order they were made.
+ * The engine's durable storage: a cache of the server's conversation logs
+ * plus this device's outbox. Implementations make each call atomic and apply
+ * calls touching the same message in the order they were made.
  */
 export interface ClientStorage {
   /** Adds a new outgoing message (before its first transmission). */
   addOutgoing(message: StoredMessage): Promise<void>;
   /**
-   * Moves an outgoing message to `status` when {@link canAdvance} allows;
-   * returns the updated message, or undefined when nothing changed.
+   * Moves an outgoing message to `status` when {@link canAdvance} allows,
+   * and records `seq`/`ts` it did not have yet; returns the updated message,
+   * or undefined when nothing changed.
    */
   advance(
     key: string,
     status: OutStatus,
-    patch?: Partial<Pick<StoredMessage, 'ts' | 'deadline'>>,
+    patch?: { ts?: number; seq?: number; deadline?: number },
   ): Promise<StoredMessage | undefined>;
-  /** Adds incoming messages, skipping keys already present; returns the new ones. */
-  addIncoming(messages: StoredMessage[]): Promise<StoredMessage[]>;
+  /** Adds entries of conversation logs as `me` sees them, each key once. */
+  addFromServer(me: string, entries: ServerEntry[]): Promise<Added>;
+  /**
+   * Records that the server's history of `conv` has been loaded down to
+   * `before` (and, when `complete`, that there is nothing older).
+   */
+  historyLoaded(conv: string, before: number, complete: boolean): Promise<void>;
   /** One message by key. */
   get(key: string): Promise<StoredMessage | undefined>;
-  /** Outgoing messages in the given statuses, oldest first. */
+  /** This device's outbox messages in the given statuses, oldest first. */
   outgoingByStatus(statuses: OutStatus[]): Promise<StoredMessage[]>;
+  /** The person's own messages written on other devices and not yet delivered. */
+  mirroredUnfinished(limit: number): Promise<StoredMessage[]>;
   /** A page of one conversation, newest first. */
-  history(peer: string, query: HistoryQuery): Promise<StoredMessage[]>;
-  /** All conversations, most recent first. */
-  conversations(): Promise<Conversation[]>;
-  /** Clears a conversation's unread count. */
-  markRead(peer: string): Promise<void>;
+  history(conv: string, query: HistoryQuery): Promise<StoredMessage[]>;
+  /** All conversations, most recent activity first. */
+  conversations(): Promise<ConversationSummary[]>;
+  /** One conversation. */
+  conversation(conv: string): Promise<Conversation | undefined>;
+  /** Records a conversation the server listed (creating it when new). */
+  ensureConversation(conv: string, peer: string, lastSeq: number, activity: number): Promise<void>;
+  /** Applies the server's word on the read position; returns the updated conversation. */
+  applyReadState(state: ReadState): Promise<Conversation | undefined>;
+  /** The person read `conv` up to `seq` on this device; returns the updated conversation. */
+  markRead(conv: string, seq: number): Promise<Conversation | undefined>;
+  /** The server confirmed the read position `readSeq`. */
+  readSynced(conv: string, readSeq: number): Promise<void>;
+  /** Conversations whose read position the server has not confirmed. */
+  dirtyReads(): Promise<Conversation[]>;
   /** A small persisted setting (e.g. the last known retry policy). */
   getMeta<T>(name: string): Promise<T | undefined>;
   /** Saves a small persisted setting. */

@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'username_taken',
   'registration_closed',
   'bad_credentials',
+  'protocol_unsupported',
 ] as const;
 
 /** One error code. */

@@ -2,6 +2,9 @@ import type { Failure } from './errors';
 import type {
   AckN,
   AckR,
+  ConvListA,
+  HistoryA,
+  HistoryR,
   MsgA,
   MsgN,
   MsgR,
@@ -10,6 +13,11 @@ import type {
   OfflineackR,
   Ok,
   PresenceN,
+  ReadA,
+  ReadN,
+  ReadR,
+  StatusA,
+  StatusR,
 } from './schemas';
 
 /** An acknowledgement: the event's A packet or an error. */
@@ -23,19 +31,53 @@ export interface ClientToServerEvents {
   'ack:R': (packet: AckR, ack: AckCallback<Ok>) => void;
   'offline:R': (packet: OfflineR, ack: AckCallback<OfflineA>) => void;
   'offlineack:R': (packet: OfflineackR, ack: AckCallback<Ok>) => void;
+  'conv:list': (packet: Record<string, never>, ack: AckCallback<ConvListA>) => void;
+  'history:R': (packet: HistoryR, ack: AckCallback<HistoryA>) => void;
+  'read:R': (packet: ReadR, ack: AckCallback<ReadA>) => void;
+  'status:R': (packet: StatusR, ack: AckCallback<StatusA>) => void;
 }
 
 /** Events the server pushes. */
 export interface ServerToClientEvents {
+  /** Wire-v1 shape; protocol 2 connections get a `LogMsgN`. */
   'msg:N': (packet: MsgN) => void;
   'ack:N': (packet: AckN) => void;
   'presence:N': (packet: PresenceN) => void;
+  'read:N': (packet: ReadN) => void;
 }
 
 /** Names of the client → server events. */
-export const CLIENT_EVENTS = ['msg:R', 'ack:R', 'offline:R', 'offlineack:R'] as const;
+export const CLIENT_EVENTS = [
+  'msg:R',
+  'ack:R',
+  'offline:R',
+  'offlineack:R',
+  'conv:list',
+  'history:R',
+  'read:R',
+  'status:R',
+] as const;
 
 /** The Socket.IO room every connection of one user joins. */
 export function userRoom(userId: string): string {
   return `user:${userId}`;
+}
+
+/**
+ * The room of a user's connections that speak protocol 2 or later: they
+ * receive packets with the log fields (`seq`, `conv`, `state`), the
+ * person's own messages sent from their other devices, and read positions.
+ */
+export function mirrorRoom(userId: string): string {
+  return `mirror:${userId}`;
+}
+
+/** The room of a user's wire-v1 connections: they receive exactly the wire-v1 shapes. */
+export function legacyRoom(userId: string): string {
+  return `v1:${userId}`;
+}
+
+/** The room of one device's connections. */
+export function deviceRoom(deviceId: string): string {
+  return `device:${deviceId}`;
 }

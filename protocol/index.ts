@@ -1,5 +1,6 @@
 export * from './limits';
 export * from './errors';
+export * from './conversations';
 export * from './schemas';
 export * from './events';
 export * from './parse';

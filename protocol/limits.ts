@@ -4,6 +4,11 @@ export const MAX_BODY_BYTES = 16_384;
 export const OFFLINE_DEFAULT_LIMIT = 100;
 /** Largest `limit` an `offline:R` may ask for. */
 export const OFFLINE_MAX_LIMIT = 500;
+/**
+ * Most bytes of messages (as JSON) one catch-up or history page carries; a
+ * page stops before the message that would cross it (but always holds one).
+ */
+export const MAX_PAGE_BYTES = 1024 * 1024;
 /** Most `{from, id}` pairs one `offlineack:R` may carry. */
 export const OFFLINEACK_MAX_IDS = 500;
 /** Longest message id a sender may choose. */
@@ -22,3 +27,17 @@ export const DEFAULT_PORT = 7420;
 export const DEFAULT_CLIENT_POLICY = { ackTimeoutMs: 5_000, maxAttempts: 5 } as const;
 /** Origin of the desktop app's renderer (its custom protocol); allowed by CORS. */
 export const DESKTOP_APP_ORIGIN = 'app://tickline';
+/** The protocol version this code speaks (socket auth `protocol`; absent means 1). */
+export const PROTOCOL_VERSION = 2;
+/** The oldest protocol version a server accepts by default (wire-v1 clients). */
+export const MIN_PROTOCOL_VERSION = 1;
+/** Default size of one `history:R` page. */
+export const HISTORY_DEFAULT_LIMIT = 50;
+/** Largest `limit` a `history:R` may ask for. */
+export const HISTORY_MAX_LIMIT = 200;
+/** Messages of each conversation a new device loads before the person scrolls. */
+export const BACKFILL_PER_CONVERSATION = 50;
+/** Most ids one `status:R` may ask about. */
+export const STATUS_MAX_IDS = 500;
+/** Longest device name. */
+export const MAX_DEVICE_NAME = 64;

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { MAX_BODY_BYTES, MAX_ID_LENGTH, OFFLINEACK_MAX_IDS, OFFLINE_MAX_LIMIT } from './limits';
+import { conversationIdSchema } from './conversations';
+import {
+  HISTORY_MAX_LIMIT,
+  MAX_BODY_BYTES,
+  MAX_DEVICE_NAME,
+  MAX_ID_LENGTH,
+  OFFLINEACK_MAX_IDS,
+  OFFLINE_MAX_LIMIT,
+  STATUS_MAX_IDS,
+} from './limits';
 
 const ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 
@@ -9,6 +18,16 @@ export const messageIdSchema = z.string().min(1).max(MAX_ID_LENGTH).regex(ID_PAT
 export const userIdSchema = z.string().min(1).max(MAX_ID_LENGTH).regex(ID_PATTERN);
 /** Server time in milliseconds. */
 export const tsSchema = z.number().int().nonnegative();
+/** A position in a conversation's log: 1, 2, 3… with no gaps. */
+export const seqSchema = z.number().int().positive();
+/**
+ * Where one of the person's own messages stands on the server, as told to
+ * their other devices: stored (`sent`), kept for an offline recipient
+ * (`stored`), or confirmed by a device of the recipient (`delivered`).
+ */
+export const outStateSchema = z.enum(['sent', 'stored', 'delivered']);
+/** Where one of the person's own messages stands on the server. */
+export type OutState = z.infer<typeof outStateSchema>;
 /**
  * A message body: non-empty text. The byte limit is checked separately by
  * {@link checkBodySize} so that it can answer `too_large` rather than
@@ -21,10 +40,12 @@ export const msgRSchema = z.object({ id: messageIdSchema, to: userIdSchema, body
 /** `msg:R` payload. */
 export type MsgR = z.infer<typeof msgRSchema>;
 
-/** `msg:A`: the acknowledgement of `msg:R`. */
+/** `msg:A`: the acknowledgement of `msg:R` (wire-v1 fields). */
 export const msgASchema = z.object({ ok: z.literal(true), id: messageIdSchema, ts: tsSchema });
-/** `msg:A` payload. */
-export type MsgA = z.infer<typeof msgASchema>;
+/** `msg:A` as this server sends it: also the message's conversation and place in its log. */
+export const msgA2Schema = msgASchema.extend({ seq: seqSchema, conv: conversationIdSchema });
+/** `msg:A` payload (wire-v1 fields; this server adds `seq` and `conv` for protocol 2). */
+export type MsgA = z.infer<typeof msgASchema> & Partial<z.infer<typeof msgA2Schema>>;
 
 /** `msg:N`: server → recipient. */
 export const msgNSchema = z.object({
@@ -34,8 +55,21 @@ export const msgNSchema = z.object({
   body: bodySchema,
   ts: tsSchema,
 });
-/** `msg:N` payload. */
+/** `msg:N` payload (wire-v1 fields). */
 export type MsgN = z.infer<typeof msgNSchema>;
+
+/**
+ * `msg:N` as this server sends it (extension): the conversation and `seq`,
+ * and for the person's own messages mirrored to their other devices, where
+ * the message stands (`state`).
+ */
+export const logMsgNSchema = msgNSchema.extend({
+  seq: seqSchema,
+  conv: conversationIdSchema,
+  state: outStateSchema.optional(),
+});
+/** `msg:N` with the log fields. */
+export type LogMsgN = z.infer<typeof logMsgNSchema>;
 
 /** `ack:R`: recipient → server, names one message by `(from, id)`. */
 export const ackRSchema = z.object({ from: userIdSchema, id: messageIdSchema });
@@ -54,8 +88,17 @@ export const ackNSchema = z.object({
   offline: z.boolean(),
   ts: tsSchema,
 });
+/**
+ * `ack:N` as this server sends it (extension): also the message's
+ * conversation and `seq`, so a sender whose `msg:A` was lost still learns
+ * the message's place.
+ */
+export const ackN2Schema = ackNSchema.extend({
+  seq: seqSchema.optional(),
+  conv: conversationIdSchema.optional(),
+});
 /** `ack:N` payload. */
-export type AckN = z.infer<typeof ackNSchema>;
+export type AckN = z.infer<typeof ackN2Schema>;
 
 /** `offline:R`: pull what this user has not acknowledged. */
 export const offlineRSchema = z.object({
@@ -64,13 +107,15 @@ export const offlineRSchema = z.object({
 /** `offline:R` payload. */
 export type OfflineR = z.infer<typeof offlineRSchema>;
 
-/** `offline:A`: one page, oldest first. */
+/** `offline:A`: one page, oldest first (wire-v1 fields). */
 export const offlineASchema = z.object({
   ok: z.literal(true),
   messages: z.array(msgNSchema),
   more: z.boolean(),
 });
-/** `offline:A` payload. */
+/** `offline:A` as this server sends it: every message with its log fields. */
+export const offlineA2Schema = offlineASchema.extend({ messages: z.array(logMsgNSchema) });
+/** `offline:A` payload (wire-v1 shape; protocol 2 gets every message with its log fields). */
 export type OfflineA = z.infer<typeof offlineASchema>;
 
 /** `offlineack:R`: confirm pulled messages. */
@@ -93,6 +138,91 @@ export const presenceNSchema = z.object({ changes: z.array(presenceChangeSchema)
 /** `presence:N` payload. */
 export type PresenceN = z.infer<typeof presenceNSchema>;
 
+/** One entry of a conversation's log as `history:R` returns it; no `body` once it has expired. */
+export const historyEntrySchema = logMsgNSchema.extend({ body: bodySchema.optional() });
+/** One entry of `history:R`. */
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+
+/** `history:R` (extension): the page of `conv` just before `before` (default: the newest). */
+export const historyRSchema = z.object({
+  conv: conversationIdSchema,
+  before: seqSchema.optional(),
+  limit: z.number().int().min(1).max(HISTORY_MAX_LIMIT).optional(),
+});
+/** `history:R` payload. */
+export type HistoryR = z.infer<typeof historyRSchema>;
+
+/** `history:A`: the page oldest first; `more` when older entries exist. */
+export const historyASchema = z.object({
+  ok: z.literal(true),
+  messages: z.array(historyEntrySchema),
+  more: z.boolean(),
+});
+/** `history:A` payload. */
+export type HistoryA = z.infer<typeof historyASchema>;
+
+/**
+ * A person's read position in a conversation and what it leaves unread:
+ * `unread` counts the other side's messages after `readSeq` up to `through`
+ * (the conversation's last `seq` when this was computed).
+ */
+export const readStateSchema = z.object({
+  conv: conversationIdSchema,
+  readSeq: z.number().int().nonnegative(),
+  unread: z.number().int().nonnegative(),
+  through: z.number().int().nonnegative(),
+});
+/** A read position snapshot. */
+export type ReadState = z.infer<typeof readStateSchema>;
+
+/** One conversation of `conv:list` (extension). */
+export const conversationSummarySchema = readStateSchema.extend({
+  kind: z.literal('direct'),
+  peer: userIdSchema,
+  lastSeq: z.number().int().nonnegative(),
+  lastTs: tsSchema,
+});
+/** One conversation of `conv:list`. */
+export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
+
+/** `conv:list` request: no fields (the payload may be omitted). */
+export const convListRSchema = z.strictObject({}).optional();
+
+/** `conv:list` answer: every conversation of the person. */
+export const convListASchema = z.object({
+  ok: z.literal(true),
+  conversations: z.array(conversationSummarySchema),
+});
+/** `conv:list` answer. */
+export type ConvListA = z.infer<typeof convListASchema>;
+
+/** `read:R` (extension): the person has read `conv` up to `seq`. */
+export const readRSchema = z.object({ conv: conversationIdSchema, seq: z.number().int().min(0) });
+/** `read:R` payload. */
+export type ReadR = z.infer<typeof readRSchema>;
+/** `read:A`: the read position now in force. */
+export const readASchema = readStateSchema.extend({ ok: z.literal(true) });
+/** `read:A` payload. */
+export type ReadA = z.infer<typeof readASchema>;
+/** `read:N`: pushed to the person's devices when their read position moves. */
+export const readNSchema = readStateSchema;
+/** `read:N` payload. */
+export type ReadN = z.infer<typeof readNSchema>;
+
+/** `status:R` (extension): where some of my own messages stand. */
+export const statusRSchema = z.object({
+  ids: z.array(messageIdSchema).min(1).max(STATUS_MAX_IDS),
+});
+/** `status:R` payload. */
+export type StatusR = z.infer<typeof statusRSchema>;
+/** `status:A`: one entry per id that names a message of mine. */
+export const statusASchema = z.object({
+  ok: z.literal(true),
+  states: z.array(z.object({ id: messageIdSchema, state: outStateSchema })),
+});
+/** `status:A` payload. */
+export type StatusA = z.infer<typeof statusASchema>;
+
 /** Usernames: 3–32 of `a-z 0-9 _ . -`, case-insensitive, stored lower-case. */
 export const usernameSchema = z
   .string()
@@ -104,18 +234,31 @@ export const usernameSchema = z
 export const passwordSchema = z.string().min(8).max(256);
 /** Display names: 1–64 characters after trimming. */
 export const displayNameSchema = z.string().trim().min(1).max(64);
+/** Device names ("Firefox on Linux"): 1–64 characters after trimming, no control characters. */
+export const deviceNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(MAX_DEVICE_NAME)
+  // eslint-disable-next-line no-control-regex
+  .regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters');
 
 /** `POST /api/register` body. */
 export const registerBodySchema = z.object({
   username: usernameSchema,
   password: passwordSchema,
   displayName: displayNameSchema.optional(),
+  deviceName: deviceNameSchema.optional(),
 });
 /** `POST /api/register` body. */
 export type RegisterBody = z.infer<typeof registerBodySchema>;
 
 /** `POST /api/login` body. */
-export const loginBodySchema = z.object({ username: usernameSchema, password: passwordSchema });
+export const loginBodySchema = z.object({
+  username: usernameSchema,
+  password: passwordSchema,
+  deviceName: deviceNameSchema.optional(),
+});
 /** `POST /api/login` body. */
 export type LoginBody = z.infer<typeof loginBodySchema>;
 
@@ -125,6 +268,8 @@ export const sessionSchema = z.object({
   username: z.string(),
   displayName: z.string(),
   token: z.string(),
+  /** The device this sign-in created (absent in sessions saved by older clients). */
+  deviceId: z.string().optional(),
 });
 /** Answer of register and login. */
 export type Session = z.infer<typeof sessionSchema>;
@@ -141,6 +286,24 @@ export type User = z.infer<typeof userSchema>;
 
 /** `GET /api/users` answer. */
 export const usersResponseSchema = z.object({ users: z.array(userSchema) });
+
+/** One device (sign-in) of the person, as `GET /api/devices` lists it. */
+export const deviceSchema = z.object({
+  deviceId: z.string(),
+  name: z.string(),
+  createdAt: tsSchema,
+  lastSeenAt: tsSchema,
+  /** The device making the request. */
+  current: z.boolean(),
+  /** Has a live connection now. */
+  online: z.boolean(),
+});
+/** One device of the person. */
+export type Device = z.infer<typeof deviceSchema>;
+/** `GET /api/devices` answer. */
+export const devicesResponseSchema = z.object({ devices: z.array(deviceSchema) });
+/** `PATCH /api/devices/:id` body. */
+export const renameDeviceBodySchema = z.object({ name: deviceNameSchema });
 
 /** `GET /api/config`: the retry policy clients of this server use. */
 export const clientPolicySchema = z.object({

@@ -16,6 +16,14 @@ export interface Profile {
 export type AccountError =
   'username_taken' | 'registration_closed' | 'bad_credentials' | 'rate_limited';
 
+/** The person and device a session token stands for. */
+export interface Identity extends Profile {
+  deviceId: string;
+}
+
+/** Name given to a device whose client did not name it. */
+export const UNNAMED_DEVICE = 'Unnamed device';
+
 /** Result of register / login. */
 export type AccountResult = { ok: true; session: Session } | { ok: false; code: AccountError };
 
@@ -57,7 +65,7 @@ export class Accounts {
       throw error;
     }
     this.directory.set(profile.userId, profile);
-    return { ok: true, session: this.openSession(profile) };
+    return { ok: true, session: this.openSession(profile, input.deviceName) };
   }
 
   /** Signs in with username and password. */
@@ -72,19 +80,20 @@ export class Accounts {
       return { ok: false, code: 'bad_credentials' };
     }
     await this.limiter.succeeded(input.username);
-    return { ok: true, session: this.openSession(this.directory.get(user.id)!) };
+    return { ok: true, session: this.openSession(this.directory.get(user.id)!, input.deviceName) };
   }
 
-  /** The user a bearer token belongs to, if the session exists. */
-  resolve(token: unknown): Profile | undefined {
+  /** The person and device a bearer token belongs to, if the session exists. */
+  resolve(token: unknown): Identity | undefined {
     if (typeof token !== 'string' || token.length === 0 || token.length > 512) return undefined;
-    const userId = this.store.sessionUser(hashToken(token));
-    return userId ? this.directory.get(userId) : undefined;
+    const device = this.store.deviceByToken(hashToken(token));
+    const profile = device && this.directory.get(device.userId);
+    return profile && { ...profile, deviceId: device.deviceId };
   }
 
-  /** Ends the session of `token`. */
-  logout(token: string): void {
-    this.store.deleteSession(hashToken(token));
+  /** Ends the session of `token` (its device is signed out); returns the device id. */
+  logout(token: string): string | undefined {
+    return this.store.deleteDeviceByToken(hashToken(token));
   }
 
   /** True when a user with this id exists. */
@@ -97,9 +106,14 @@ export class Accounts {
     return [...this.directory.values()];
   }
 
-  private openSession(profile: Profile): Session {
+  private openSession(profile: Profile, deviceName: string | undefined): Session {
     const token = newToken();
-    this.store.insertSession(hashToken(token), profile.userId, Date.now());
-    return { ...profile, token };
+    const deviceId = randomUUID();
+    this.store.insertDevice(
+      { deviceId, userId: profile.userId, name: deviceName ?? UNNAMED_DEVICE },
+      hashToken(token),
+      Date.now(),
+    );
+    return { ...profile, token, deviceId };
   }
 }

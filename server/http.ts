@@ -5,13 +5,14 @@ import {
   loginBodySchema,
   parseWith,
   registerBodySchema,
+  renameDeviceBodySchema,
   type ClientPolicy,
   type ErrorCode,
   type HttpErrorBody,
 } from '../protocol';
 import type { AccountError, Accounts } from './accounts';
 import type { Presence } from './presence';
-import { hashToken } from './sessions';
+import type { Store } from './store';
 
 const STATUS: Record<AccountError, number> = {
   username_taken: 409,
@@ -34,11 +35,14 @@ export function bearerToken(header: string | undefined): string | undefined {
 /** Dependencies of the HTTP routes. */
 export interface HttpDeps {
   accounts: Accounts;
+  store: Store;
   presence: Presence;
   clientPolicy: ClientPolicy;
   webRoot: string | undefined;
-  /** Called after a session ends, with its token hash, to close its live connections. */
-  onLogout: (tokenHash: Buffer) => void;
+  /** Called after a device is signed out, to close its live connections. */
+  onSignedOut: (deviceId: string) => void;
+  /** True while the device has a live connection. */
+  deviceOnline: (deviceId: string) => boolean;
 }
 
 /** Registers the JSON API, health check and static web client. */
@@ -84,12 +88,45 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
 
   app.post('/api/logout', async (request, reply) => {
     const token = bearerToken(request.headers.authorization);
-    if (!token || !accounts.resolve(token)) {
-      return sendError(reply, 401, 'unauthorized', 'missing or invalid token');
-    }
-    accounts.logout(token);
-    deps.onLogout(hashToken(token));
+    const deviceId = token && accounts.resolve(token) ? accounts.logout(token) : undefined;
+    if (!deviceId) return sendError(reply, 401, 'unauthorized', 'missing or invalid token');
+    deps.onSignedOut(deviceId);
     return reply.code(200).send({ ok: true });
+  });
+
+  app.get('/api/devices', async (request, reply) => {
+    const me = accounts.resolve(bearerToken(request.headers.authorization));
+    if (!me) return sendError(reply, 401, 'unauthorized', 'missing or invalid token');
+    const devices = deps.store.devicesOf(me.userId).map((d) => ({
+      deviceId: d.deviceId,
+      name: d.name,
+      createdAt: d.createdAt,
+      lastSeenAt: d.lastSeenAt,
+      current: d.deviceId === me.deviceId,
+      online: deps.deviceOnline(d.deviceId),
+    }));
+    return { devices };
+  });
+
+  app.patch<{ Params: { id: string } }>('/api/devices/:id', async (request, reply) => {
+    const me = accounts.resolve(bearerToken(request.headers.authorization));
+    if (!me) return sendError(reply, 401, 'unauthorized', 'missing or invalid token');
+    const parsed = parseWith(renameDeviceBodySchema, request.body);
+    if (!parsed.ok) return sendError(reply, 400, 'invalid_input', parsed.error.message);
+    if (!deps.store.renameDevice(request.params.id, me.userId, parsed.value.name)) {
+      return sendError(reply, 404, 'not_found', 'no such device');
+    }
+    return { ok: true };
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/devices/:id', async (request, reply) => {
+    const me = accounts.resolve(bearerToken(request.headers.authorization));
+    if (!me) return sendError(reply, 401, 'unauthorized', 'missing or invalid token');
+    if (!deps.store.deleteDevice(request.params.id, me.userId)) {
+      return sendError(reply, 404, 'not_found', 'no such device');
+    }
+    deps.onSignedOut(request.params.id);
+    return { ok: true };
   });
 
   app.get('/api/users', async (request, reply) => {

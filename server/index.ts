@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import {
   DEFAULT_CLIENT_POLICY,
+  deviceRoom,
   DESKTOP_APP_ORIGIN,
   MAX_FRAME_BYTES,
   MAX_HTTP_BODY_BYTES,
@@ -16,6 +17,7 @@ import { DEFAULT_LOGIN_LIMITS, LoginLimiter, type LoginLimits } from './loginLim
 import { OWASP_SCRYPT, PasswordHasher, type ScryptParams } from './passwords';
 import { Presence } from './presence';
 import { attachRealtime, PRESENCE_ROOM, type ImIo } from './realtime';
+import { RetentionJob } from './retention';
 import { Store } from './store';
 
 /** Options of {@link createImServer}. */
@@ -42,6 +44,10 @@ export interface ImServerOptions {
   corsOrigins?: string[];
   /** A logger, or a level for a new one on stderr. Default `silent`. */
   logger?: Logger | string;
+  /** Delete messages older than this many days (default: keep them). */
+  retentionDays?: number;
+  /** Oldest protocol version clients may speak (default 1: wire-v1 clients welcome). */
+  minProtocol?: number;
 }
 
 /** A running im-server. */
@@ -52,6 +58,8 @@ export interface ImServer {
   port: number;
   /** Stops accepting, finishes in-flight writes, closes the store. */
   close(): Promise<void>;
+  /** The retention job, when `retentionDays` is set (tests run it by hand). */
+  retention?: RetentionJob;
 }
 
 /** Starts an im-server; nothing happens until this is called. */
@@ -86,14 +94,12 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
   });
   await registerHttp(app, {
     accounts,
+    store,
     presence,
     clientPolicy,
     webRoot: options.webRoot,
-    onLogout: (tokenHash) => {
-      for (const socket of io.of('/').sockets.values()) {
-        if (socket.data.tokenHash?.equals(tokenHash)) socket.disconnect(true);
-      }
-    },
+    onSignedOut: (deviceId) => io.in(deviceRoom(deviceId)).disconnectSockets(true),
+    deviceOnline: (deviceId) => (io.of('/').adapter.rooms.get(deviceRoom(deviceId))?.size ?? 0) > 0,
   });
 
   const io: ImIo = new Server(app.server, {
@@ -101,7 +107,11 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
     cors: corsOrigins.length > 0 ? { origin: corsOrigins } : undefined,
     serveClient: false,
   });
-  attachRealtime(io, { accounts, store, commit, presence, log });
+  attachRealtime(io, { accounts, store, commit, presence, log, minProtocol: options.minProtocol });
+  const retention =
+    options.retentionDays === undefined
+      ? undefined
+      : new RetentionJob(store, commit, log, options.retentionDays);
 
   try {
     await app.listen({ host: options.host ?? '0.0.0.0', port: options.port ?? 7420 });
@@ -115,6 +125,7 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
   const host = options.host ?? '0.0.0.0';
   const urlHost = host.includes(':') ? `[${host}]` : host;
   log.info({ host, port }, 'listening');
+  retention?.start();
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -122,6 +133,7 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
       // Close every connection (clients see a transport close and will
       // reconnect to the next server), let queued writes commit, then close.
       presence.stop();
+      await retention?.stop();
       commit.flush();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await app.close().catch(() => undefined);
@@ -132,5 +144,5 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
     return closing;
   };
 
-  return { url: `http://${urlHost}:${port}`, port, close };
+  return { url: `http://${urlHost}:${port}`, port, close, retention };
 }

@@ -36,4 +36,101 @@ export const MIGRATIONS: readonly string[] = [
   -- The inbox: what each recipient has not acknowledged yet.
   CREATE INDEX messages_inbox ON messages (recipient, seq) WHERE acked_at IS NULL;
   `,
+  // v2: every conversation is an ordered log (conversations, members,
+  // messages.seq), every sign-in is a device with a cursor into the person's
+  // logs, and messages keep their bodies. Rows acknowledged under v1 had their
+  // body cleared then; they stay, without a body, so that a late
+  // retransmission is still recognised.
+  `
+  PRAGMA defer_foreign_keys = ON;
+
+  CREATE TABLE conversations (
+    conv       TEXT PRIMARY KEY,
+    kind       TEXT NOT NULL,
+    last_seq   INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE members (
+    conv     TEXT NOT NULL REFERENCES conversations(conv) ON DELETE CASCADE,
+    user_id  TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    -- Highest seq this person has read (on any of their devices).
+    read_seq INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (conv, user_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX members_user ON members (user_id, conv);
+
+  -- One row per sign-in. cursor: every message of the device's stream up to
+  -- this gseq is confirmed by it. created_gseq: the log position when it
+  -- signed in; older messages reach it only while still undelivered.
+  CREATE TABLE devices (
+    id           TEXT PRIMARY KEY,
+    user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    token_hash   BLOB NOT NULL UNIQUE,
+    name         TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    created_gseq INTEGER NOT NULL,
+    cursor       INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX devices_user ON devices (user_id);
+
+  -- Confirmations above a device's cursor (messages confirmed out of order).
+  CREATE TABLE device_acks (
+    device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    gseq      INTEGER NOT NULL,
+    PRIMARY KEY (device_id, gseq)
+  ) WITHOUT ROWID;
+
+  -- gseq: the server's store order over all conversations. seq: the place in
+  -- the conversation, 1, 2, 3... without gaps. delivered_at: the first device
+  -- of the recipient confirmed it.
+  CREATE TABLE messages_v2 (
+    gseq          INTEGER PRIMARY KEY,
+    conv          TEXT NOT NULL,
+    seq           INTEGER NOT NULL,
+    sender        TEXT NOT NULL,
+    sender_device TEXT,
+    id            TEXT NOT NULL,
+    recipient     TEXT NOT NULL,
+    body          TEXT,
+    body_hash     BLOB NOT NULL,
+    ts            INTEGER NOT NULL,
+    delivered_at  INTEGER,
+    UNIQUE (sender, id),
+    UNIQUE (conv, seq)
+  );
+
+  INSERT INTO messages_v2
+    (gseq, conv, seq, sender, sender_device, id, recipient, body, body_hash, ts, delivered_at)
+  SELECT seq,
+         'd:' || min(sender, recipient) || ':' || max(sender, recipient),
+         row_number() OVER (PARTITION BY min(sender, recipient), max(sender, recipient) ORDER BY seq),
+         sender, NULL, id, recipient, body, body_hash, ts, acked_at
+  FROM messages;
+
+  INSERT INTO conversations (conv, kind, last_seq, created_at)
+  SELECT conv, 'direct', max(seq), min(ts) FROM messages_v2 GROUP BY conv;
+
+  INSERT INTO members (conv, user_id)
+  SELECT conv, sender FROM messages_v2 UNION SELECT conv, recipient FROM messages_v2;
+
+  -- v1 knew nothing of reading: what a person's device acknowledged counts
+  -- as read, what still waits in their inbox as unread.
+  UPDATE members SET read_seq = coalesce(
+    (SELECT min(m.seq) - 1 FROM messages_v2 m
+      WHERE m.conv = members.conv AND m.recipient = members.user_id AND m.delivered_at IS NULL),
+    (SELECT c.last_seq FROM conversations c WHERE c.conv = members.conv));
+
+  INSERT INTO devices (id, user_id, token_hash, name, created_at, last_seen_at, created_gseq, cursor)
+  SELECT lower(hex(randomblob(16))), s.user_id, s.token_hash, 'Signed in before the upgrade',
+         s.created_at, s.created_at, g.top, g.top
+  FROM sessions s, (SELECT coalesce(max(gseq), 0) AS top FROM messages_v2) g;
+
+  DROP TABLE sessions;
+  DROP TABLE messages;
+  ALTER TABLE messages_v2 RENAME TO messages;
+  -- A recipient's undelivered messages: what a newly signed-in device still gets.
+  CREATE INDEX messages_undelivered ON messages (recipient, gseq) WHERE delivered_at IS NULL;
+  `,
 ];

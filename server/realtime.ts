@@ -2,30 +2,48 @@ import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
 import {
   ackRSchema,
+  convListRSchema,
+  deviceRoom,
   fail,
+  historyRSchema,
+  HISTORY_DEFAULT_LIMIT,
+  legacyRoom,
+  MAX_PAGE_BYTES,
+  MIN_PROTOCOL_VERSION,
+  mirrorRoom,
   offlineRSchema,
   offlineackRSchema,
   OFFLINE_DEFAULT_LIMIT,
   parseMsgR,
   parseWith,
+  PROTOCOL_VERSION,
+  readRSchema,
+  statusRSchema,
   userRoom,
   type Answer,
   type ClientToServerEvents,
+  type AckN,
+  type HistoryEntry,
+  type LogMsgN,
+  type MsgN,
   type ServerToClientEvents,
 } from '../protocol';
 import type { Accounts } from './accounts';
 import type { GroupCommit } from './groupCommit';
 import type { Presence } from './presence';
-import { hashToken } from './sessions';
-import type { AckedMessage, Store } from './store';
+import type { Confirmation, LogRow, Store, StreamScope } from './store';
 
 /** Per-connection state. */
 export interface SocketData {
   userId: string;
-  /** Hash of the session token, so that signing out can close this connection. */
-  tokenHash: Buffer;
-  /** `offline:R` pages continue after this store sequence until `more` is false. */
+  /** The device (sign-in) this connection authenticated as. */
+  deviceId: string;
+  /** Protocol version the client announced (1 when it did not). */
+  protocol: number;
+  /** `offline:R` pages continue after this log position until `more` is false. */
   offlineCursor: number;
+  /** Live confirmations since the device's cursor was last moved. */
+  acksSinceCompact: number;
 }
 
 /** The typed Socket.IO server. */
@@ -45,6 +63,9 @@ type ImSocket = Socket<
 /** The room of connections that receive `presence:N`. */
 export const PRESENCE_ROOM = 'presence';
 
+/** Live confirmations after which a device's cursor is moved forward. */
+const COMPACT_EVERY = 32;
+
 /** Dependencies of the realtime handlers. */
 export interface RealtimeDeps {
   accounts: Accounts;
@@ -52,6 +73,8 @@ export interface RealtimeDeps {
   commit: GroupCommit;
   presence: Presence;
   log: Logger;
+  /** Oldest protocol version accepted; default {@link MIN_PROTOCOL_VERSION}. */
+  minProtocol?: number;
 }
 
 type Reply = (answer: Answer<object>) => void;
@@ -83,39 +106,118 @@ function handler(
   };
 }
 
+/** A msg:N in exactly the wire-v1 shape. */
+function v1MsgN(p: LogMsgN): MsgN {
+  return { id: p.id, from: p.from, to: p.to, body: p.body, ts: p.ts };
+}
+
+/** The protocol version a handshake announces, or undefined when it is not a number. */
+function announcedProtocol(auth: Record<string, unknown> | undefined): number | undefined {
+  const value = auth?.protocol;
+  if (value === undefined) return 1;
+  return typeof value === 'number' && Number.isInteger(value) ? value : undefined;
+}
+
 /** Installs authentication and the packet handlers on `io`. */
 export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
   const { accounts, store, commit, presence, log } = deps;
+  const minProtocol = deps.minProtocol ?? MIN_PROTOCOL_VERSION;
+  /** Catch-up requests of one device, served one at a time. */
+  const pulls = new Map<string, Promise<unknown>>();
 
-  const notifyAcked = (acked: AckedMessage) => {
-    io.to(userRoom(acked.sender)).emit('ack:N', {
-      id: acked.id,
-      to: acked.recipient,
+  /** ack:N to every connection of `sender`: wire-v1 fields for v1, with the log fields for v2. */
+  const pushAckN = (sender: string, packet: AckN) => {
+    const { seq: _seq, conv: _conv, ...v1 } = packet;
+    io.to(legacyRoom(sender)).emit('ack:N', v1);
+    io.to(mirrorRoom(sender)).emit('ack:N', packet);
+  };
+
+  /** msg:N to every connection of `recipient`, in the shape each speaks. */
+  const pushMsgN = (recipient: string, packet: LogMsgN) => {
+    io.to(legacyRoom(recipient)).emit('msg:N', v1MsgN(packet));
+    io.to(mirrorRoom(recipient)).emit('msg:N', packet);
+  };
+
+  const notifyDelivered = (c: Confirmation) => {
+    pushAckN(c.sender, {
+      id: c.id,
+      to: c.recipient,
       offline: false,
-      ts: acked.ts,
+      ts: c.ts,
+      seq: c.seq,
+      conv: c.conv,
     });
+  };
+
+  /** A log row as `viewer` receives it; own messages carry where they stand. */
+  const toPush = (row: LogRow & { body: string }, viewer: string): LogMsgN => {
+    const push: LogMsgN = {
+      id: row.id,
+      from: row.sender,
+      to: row.recipient,
+      body: row.body,
+      ts: row.ts,
+      seq: row.seq,
+      conv: row.conv,
+    };
+    if (row.sender === viewer && row.recipient !== viewer) {
+      push.state =
+        row.deliveredAt !== null
+          ? 'delivered'
+          : presence.isOnline(row.recipient)
+            ? 'sent'
+            : 'stored';
+    }
+    return push;
   };
 
   io.use((socket, next) => {
     const auth = socket.handshake.auth as Record<string, unknown> | undefined;
-    const user = accounts.resolve(auth?.token);
-    if (!user) {
+    const protocol = announcedProtocol(auth);
+    if (protocol === undefined || protocol < minProtocol || protocol > PROTOCOL_VERSION) {
+      const error = new Error('protocol_unsupported') as Error & { data?: unknown };
+      error.data = { min: minProtocol, max: PROTOCOL_VERSION };
+      next(error);
+      return;
+    }
+    const identity = accounts.resolve(auth?.token);
+    if (!identity) {
       next(new Error('unauthorized'));
       return;
     }
-    socket.data.userId = user.userId;
-    socket.data.tokenHash = hashToken(auth?.token as string);
+    socket.data.userId = identity.userId;
+    socket.data.deviceId = identity.deviceId;
+    socket.data.protocol = protocol;
     socket.data.offlineCursor = 0;
+    socket.data.acksSinceCompact = 0;
     next();
   });
 
   io.on('connection', (socket: ImSocket) => {
     const me = socket.data.userId;
+    const device = socket.data.deviceId;
+    const mirror = socket.data.protocol >= 2;
+    const scope: StreamScope = { userId: me, deviceId: device, mirror };
     const auth = socket.handshake.auth as Record<string, unknown>;
     void socket.join(userRoom(me));
+    void socket.join(deviceRoom(device));
+    void socket.join(mirror ? mirrorRoom(me) : legacyRoom(me));
     if (auth.presence !== false) void socket.join(PRESENCE_ROOM);
     presence.connected(me);
-    socket.on('disconnect', () => presence.disconnected(me));
+    const touch = () =>
+      commit
+        .run(() => store.touchDevice(device, Date.now()))
+        .catch((error: unknown) => log.error({ err: error }, 'device touch failed'));
+    void touch();
+    socket.on('disconnect', () => {
+      presence.disconnected(me);
+      void touch();
+      if (socket.data.acksSinceCompact > 0) {
+        commit
+          .run(() => store.compact(scope))
+          .catch((error: unknown) => log.error({ err: error }, 'compaction failed'));
+      }
+    });
 
     socket.on(
       'msg:R',
@@ -124,23 +226,34 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
         if (!parsed.ok) return reply(parsed);
         const msg = parsed.value;
         if (!accounts.exists(msg.to)) return reply(fail('unknown_recipient', 'no such user'));
-        const result = await commit.run(() => store.storeMessage(me, msg, Date.now()));
+        const result = await commit.run(() => store.storeMessage(me, device, msg, Date.now()));
         if (result.kind === 'conflict') {
           return reply(fail('id_conflict', 'this id names a different message'));
         }
+        const { ts, seq, conv } = result;
         // msg:A only now: the transaction holding the message has committed.
-        reply({ ok: true, id: msg.id, ts: result.ts });
-        if (result.kind === 'duplicate' && result.acked) {
-          notifyAcked({ sender: me, id: msg.id, recipient: msg.to, ts: result.ts });
-        } else if (presence.isOnline(msg.to)) {
-          io.to(userRoom(msg.to)).emit('msg:N', { ...msg, from: me, ts: result.ts });
-        } else {
-          io.to(userRoom(me)).emit('ack:N', {
+        reply(mirror ? { ok: true, id: msg.id, ts, seq, conv } : { ok: true, id: msg.id, ts });
+        const online = presence.isOnline(msg.to);
+        const push: LogMsgN = { ...msg, from: me, ts, seq, conv };
+        if (result.kind === 'stored' && msg.to !== me) {
+          // The person's other devices show it as their own outgoing message.
+          const mirrored: LogMsgN = { ...push, state: online ? 'sent' : 'stored' };
+          io.to(mirrorRoom(me)).except(deviceRoom(device)).emit('msg:N', mirrored);
+        }
+        if (result.kind === 'duplicate' && result.delivered) {
+          notifyDelivered({
+            sender: me,
             id: msg.id,
-            to: msg.to,
-            offline: true,
-            ts: result.ts,
+            recipient: msg.to,
+            ts,
+            seq,
+            conv,
+            byRecipient: true,
           });
+        } else if (online) {
+          pushMsgN(msg.to, push);
+        } else {
+          pushAckN(me, { id: msg.id, to: msg.to, offline: true, ts, seq, conv });
         }
       }),
     );
@@ -151,16 +264,21 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
         const parsed = parseWith(ackRSchema, payload);
         if (!parsed.ok) return reply(parsed);
         const { from, id } = parsed.value;
-        const ts = store.messageTs(me, from, id);
-        if (ts === undefined) return reply(fail('not_found', 'no such message for you'));
-        // The recipient persisted the message before sending ack:R, so ack:A
+        const confirmation = store.confirmable(scope, from, id);
+        if (!confirmation) return reply(fail('not_found', 'no such message for you'));
+        // The device persisted the message before sending ack:R, so ack:A
         // and ack:N need not wait for this write to reach the disk: if it is
         // lost in a crash, the message is offered again and deduplicated.
+        const compactNow = ++socket.data.acksSinceCompact >= COMPACT_EVERY;
+        if (compactNow) socket.data.acksSinceCompact = 0;
         commit
-          .run(() => store.markAcked(me, from, id, Date.now()))
+          .run(() => {
+            store.confirm(scope, from, id, Date.now());
+            if (compactNow) store.compact(scope);
+          })
           .catch((error: unknown) => log.error({ err: error }, 'ack write failed'));
         reply({ ok: true });
-        notifyAcked({ sender: from, id, recipient: me, ts });
+        if (confirmation.byRecipient) notifyDelivered(confirmation);
       }),
     );
 
@@ -170,10 +288,26 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
         const parsed = parseWith(offlineRSchema, payload === undefined ? {} : payload);
         if (!parsed.ok) return reply(parsed);
         const limit = parsed.value.limit ?? OFFLINE_DEFAULT_LIMIT;
-        // Read through the commit queue so earlier acks of this socket apply first.
-        const page = await commit.run(() => store.inboxPage(me, socket.data.offlineCursor, limit));
-        socket.data.offlineCursor = page.more ? page.lastSeq : 0;
-        reply({ ok: true, messages: page.messages, more: page.more });
+        const previous = pulls.get(device) ?? Promise.resolve();
+        const mine = previous.then(async () => {
+          // Read through the commit queue so earlier acks of this device apply first.
+          const page = await commit.run(() => {
+            if (socket.data.offlineCursor === 0) store.compact(scope);
+            return store.streamPage(scope, socket.data.offlineCursor, limit, MAX_PAGE_BYTES);
+          });
+          socket.data.offlineCursor = page.more ? page.lastGseq : 0;
+          const messages = page.rows.map((r) => {
+            const push = toPush(r as LogRow & { body: string }, me);
+            return mirror ? push : v1MsgN(push);
+          });
+          reply({ ok: true, messages, more: page.more });
+        });
+        const settled = mine.catch(() => undefined);
+        pulls.set(device, settled);
+        void settled.then(() => {
+          if (pulls.get(device) === settled) pulls.delete(device);
+        });
+        await mine;
       }),
     );
 
@@ -183,11 +317,69 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
         const parsed = parseWith(offlineackRSchema, payload);
         if (!parsed.ok) return reply(parsed);
         const now = Date.now();
-        const acked = await commit.run(() =>
-          parsed.value.ids.flatMap(({ from, id }) => store.ackMessage(me, from, id, now) ?? []),
-        );
+        const confirmed = await commit.run(() => {
+          const list = parsed.value.ids.flatMap(
+            ({ from, id }) => store.confirm(scope, from, id, now) ?? [],
+          );
+          store.compact(scope);
+          return list;
+        });
         reply({ ok: true });
-        for (const a of acked) notifyAcked(a);
+        for (const c of confirmed) if (c.byRecipient) notifyDelivered(c);
+      }),
+    );
+
+    socket.on(
+      'conv:list',
+      handler(log, 'conv:list', async (payload, reply) => {
+        const parsed = parseWith(convListRSchema, payload);
+        if (!parsed.ok) return reply(parsed);
+        reply({ ok: true, conversations: store.conversationsOf(me) });
+      }),
+    );
+
+    socket.on(
+      'history:R',
+      handler(log, 'history:R', async (payload, reply) => {
+        const parsed = parseWith(historyRSchema, payload);
+        if (!parsed.ok) return reply(parsed);
+        const { conv, before, limit } = parsed.value;
+        if (!store.isMember(conv, me)) return reply(fail('not_found', 'no such conversation'));
+        const page = store.history(conv, before, limit ?? HISTORY_DEFAULT_LIMIT, MAX_PAGE_BYTES);
+        const messages = page.rows.map((r): HistoryEntry => {
+          if (r.body !== null) return toPush(r as LogRow & { body: string }, me);
+          const { body: _gone, ...entry } = toPush({ ...r, body: '' }, me);
+          return entry;
+        });
+        reply({ ok: true, messages, more: page.more });
+      }),
+    );
+
+    socket.on(
+      'read:R',
+      handler(log, 'read:R', async (payload, reply) => {
+        const parsed = parseWith(readRSchema, payload);
+        if (!parsed.ok) return reply(parsed);
+        const { conv, seq } = parsed.value;
+        if (!store.isMember(conv, me)) return reply(fail('not_found', 'no such conversation'));
+        const state = await commit.run(() => store.markRead(conv, me, seq));
+        if (!state) return reply(fail('not_found', 'no such conversation'));
+        reply({ ok: true, ...state });
+        socket.to(mirrorRoom(me)).emit('read:N', state);
+      }),
+    );
+
+    socket.on(
+      'status:R',
+      handler(log, 'status:R', async (payload, reply) => {
+        const parsed = parseWith(statusRSchema, payload);
+        if (!parsed.ok) return reply(parsed);
+        const online = (userId: string) => presence.isOnline(userId);
+        const states = parsed.value.ids.flatMap((id) => {
+          const state = store.ownState(me, id, online);
+          return state ? [{ id, state }] : [];
+        });
+        reply({ ok: true, states });
       }),
     );
   });

@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { MsgN, MsgR } from '../protocol';
+import {
+  directConversationId,
+  directPeer,
+  type ConversationSummary,
+  type MsgR,
+  type ReadState,
+} from '../protocol';
 import { MIGRATIONS } from './migrations';
 
 /** A user row as the server needs it. */
@@ -13,38 +19,94 @@ export interface UserRecord {
   passwordHash: string;
 }
 
+/** A device (one sign-in) as the server keeps it. */
+export interface DeviceRecord {
+  deviceId: string;
+  userId: string;
+  name: string;
+  createdAt: number;
+  lastSeenAt: number;
+  /** Log position when the device signed in. */
+  createdGseq: number;
+  /** Every message of the device's stream up to here is confirmed. */
+  cursor: number;
+}
+
+/** Where a stored message sits in its conversation. */
+export interface Placement {
+  ts: number;
+  conv: string;
+  seq: number;
+  gseq: number;
+}
+
 /** Outcome of storing one `msg:R`. */
 export type StoreResult =
-  | { kind: 'stored'; ts: number }
-  | { kind: 'duplicate'; ts: number; acked: boolean }
+  | ({ kind: 'stored' } & Placement)
+  | ({ kind: 'duplicate'; delivered: boolean } & Placement)
   | { kind: 'conflict' };
 
-/** A message some recipient acknowledged: who to tell, and what. */
-export interface AckedMessage {
-  sender: string;
-  id: string;
-  recipient: string;
-  ts: number;
-}
-
-/** One page of a recipient's inbox. */
-export interface InboxPage {
-  messages: MsgN[];
-  lastSeq: number;
-  more: boolean;
-}
-
-interface MessageRow {
+/** One message as the log holds it. */
+export interface LogRow {
+  gseq: number;
+  conv: string;
   seq: number;
   sender: string;
   id: string;
   recipient: string;
-  body: string;
+  /** Null when it expired, or was acknowledged before the v2 upgrade. */
+  body: string | null;
   ts: number;
+  deliveredAt: number | null;
+}
+
+/** A confirmation by one device: what it confirmed and what the sender must hear. */
+export interface Confirmation {
+  sender: string;
+  id: string;
+  recipient: string;
+  ts: number;
+  conv: string;
+  seq: number;
+  /** The confirming device belongs to the recipient (so the sender learns `delivered`). */
+  byRecipient: boolean;
+}
+
+/** Which messages a device receives. */
+export interface StreamScope {
+  deviceId: string;
+  userId: string;
+  /**
+   * Protocol 2+: the person's own messages from their other devices too.
+   * Wire-v1 devices receive only messages addressed to them.
+   */
+  mirror: boolean;
+}
+
+/** One catch-up page of a device. */
+export interface StreamPage {
+  rows: LogRow[];
+  /** gseq of the last row (the page cursor continues after it). */
+  lastGseq: number;
+  more: boolean;
+}
+
+const LOG_COLUMNS = 'gseq, conv, seq, sender, id, recipient, body, ts, delivered_at AS deliveredAt';
+
+/** A stream condition on `m` for `:user`, `:device`, with or without the person's own messages. */
+function streamCondition(mirror: boolean): string {
+  return mirror
+    ? '(m.recipient = :user OR m.sender = :user) AND NOT (m.sender_device IS :device AND m.recipient != :user)'
+    : 'm.recipient = :user';
 }
 
 function hashBody(body: string): Buffer {
   return createHash('sha256').update(body, 'utf8').digest();
+}
+
+/** Roughly the JSON size of a row as it goes on the wire (the body dominates). */
+export function wireSize(row: LogRow): number {
+  return Buffer.byteLength(JSON.stringify(row.body ?? '')) + 240;
 }
 
 /**
@@ -65,6 +127,22 @@ export class Store {
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db);
     const db = this.db;
+    const streamPart = (mirror: boolean) =>
+      db.prepare(
+        `SELECT ${LOG_COLUMNS} FROM messages m
+         WHERE m.gseq > :after AND ${streamCondition(mirror)} AND m.body IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM device_acks a WHERE a.device_id = :device AND a.gseq = m.gseq)
+         ORDER BY m.gseq LIMIT :limit`,
+      );
+    const firstUnconfirmed = (mirror: boolean) =>
+      db
+        .prepare(
+          `SELECT m.gseq FROM messages m
+           WHERE m.gseq > :after AND ${streamCondition(mirror)} AND m.body IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM device_acks a WHERE a.device_id = :device AND a.gseq = m.gseq)
+           ORDER BY m.gseq LIMIT 1`,
+        )
+        .pluck();
     this.stmts = {
       insertUser: db.prepare(
         'INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)',
@@ -75,32 +153,101 @@ export class Store {
       allUsers: db.prepare(
         'SELECT id, username, display_name AS displayName FROM users ORDER BY username',
       ),
-      insertSession: db.prepare(
-        'INSERT INTO sessions (token_hash, user_id, created_at) VALUES (?, ?, ?)',
+      insertDevice: db.prepare(
+        `INSERT INTO devices (id, user_id, token_hash, name, created_at, last_seen_at, created_gseq, cursor)
+         SELECT :id, :user, :tokenHash, :name, :now, :now, g.top, g.top
+         FROM (SELECT coalesce(max(gseq), 0) AS top FROM messages) g`,
       ),
-      sessionUser: db.prepare('SELECT user_id AS userId FROM sessions WHERE token_hash = ?'),
-      deleteSession: db.prepare('DELETE FROM sessions WHERE token_hash = ?'),
+      deviceByToken: db.prepare(
+        `SELECT id AS deviceId, user_id AS userId, name, created_at AS createdAt, last_seen_at AS lastSeenAt,
+                created_gseq AS createdGseq, cursor FROM devices WHERE token_hash = ?`,
+      ),
+      device: db.prepare(
+        `SELECT id AS deviceId, user_id AS userId, name, created_at AS createdAt, last_seen_at AS lastSeenAt,
+                created_gseq AS createdGseq, cursor FROM devices WHERE id = ?`,
+      ),
+      devicesOf: db.prepare(
+        `SELECT id AS deviceId, user_id AS userId, name, created_at AS createdAt, last_seen_at AS lastSeenAt,
+                created_gseq AS createdGseq, cursor FROM devices WHERE user_id = ? ORDER BY created_at`,
+      ),
+      deleteDevice: db.prepare('DELETE FROM devices WHERE id = ? AND user_id = ?'),
+      deleteDeviceByToken: db.prepare('DELETE FROM devices WHERE token_hash = ? RETURNING id'),
+      renameDevice: db.prepare('UPDATE devices SET name = ? WHERE id = ? AND user_id = ?'),
+      touchDevice: db.prepare('UPDATE devices SET last_seen_at = ? WHERE id = ?'),
+      setCursor: db.prepare('UPDATE devices SET cursor = ? WHERE id = ? AND cursor < ?'),
+      dropAcksUpTo: db.prepare('DELETE FROM device_acks WHERE device_id = ? AND gseq <= ?'),
+      insertAck: db.prepare('INSERT OR IGNORE INTO device_acks (device_id, gseq) VALUES (?, ?)'),
+      topGseq: db.prepare('SELECT coalesce(max(gseq), 0) FROM messages').pluck(),
+      nextSeq: db
+        .prepare(
+          `INSERT INTO conversations (conv, kind, last_seq, created_at) VALUES (?, 'direct', 1, ?)
+           ON CONFLICT (conv) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq`,
+        )
+        .pluck(),
+      insertMember: db.prepare('INSERT OR IGNORE INTO members (conv, user_id) VALUES (?, ?)'),
       insertMessage: db.prepare(
-        `INSERT INTO messages (sender, id, recipient, body, body_hash, ts)
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sender, id) DO NOTHING`,
+        `INSERT INTO messages (conv, seq, sender, sender_device, id, recipient, body, body_hash, ts)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       messageById: db.prepare(
-        'SELECT recipient, body_hash AS bodyHash, ts, acked_at AS ackedAt FROM messages WHERE sender = ? AND id = ?',
+        `SELECT gseq, conv, seq, recipient, body_hash AS bodyHash, ts, delivered_at AS deliveredAt
+         FROM messages WHERE sender = ? AND id = ?`,
       ),
-      ackMessage: db.prepare(
-        `UPDATE messages SET acked_at = ?, body = NULL
-         WHERE sender = ? AND id = ? AND recipient = ? AND acked_at IS NULL`,
+      confirmable: db.prepare(
+        `SELECT gseq, conv, seq, sender, recipient, ts, delivered_at AS deliveredAt FROM messages
+         WHERE sender = ? AND id = ?`,
       ),
-      ackedTs: db.prepare('SELECT ts FROM messages WHERE sender = ? AND id = ? AND recipient = ?'),
-      inboxPage: db.prepare(
-        `SELECT seq, sender, id, recipient, body, ts FROM messages
-         WHERE recipient = ? AND acked_at IS NULL AND seq > ? ORDER BY seq LIMIT ?`,
+      setDelivered: db.prepare(
+        'UPDATE messages SET delivered_at = ? WHERE gseq = ? AND delivered_at IS NULL',
       ),
+      undeliveredPart: db.prepare(
+        `SELECT ${LOG_COLUMNS} FROM messages m
+         WHERE m.recipient = :user AND m.delivered_at IS NULL AND m.gseq > :after AND m.gseq <= :created
+           AND m.body IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM device_acks a WHERE a.device_id = :device AND a.gseq = m.gseq)
+         ORDER BY m.gseq LIMIT :limit`,
+      ),
+      streamMirror: streamPart(true),
+      streamDirect: streamPart(false),
+      firstUnconfirmedMirror: firstUnconfirmed(true),
+      firstUnconfirmedDirect: firstUnconfirmed(false),
+      historyPage: db.prepare(
+        `SELECT ${LOG_COLUMNS} FROM messages WHERE conv = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+      ),
+      isMember: db.prepare('SELECT 1 FROM members WHERE conv = ? AND user_id = ?').pluck(),
+      conversationsOf: db.prepare(
+        `SELECT c.conv, c.kind, c.last_seq AS lastSeq, mb.read_seq AS readSeq,
+                coalesce((SELECT ts FROM messages m WHERE m.conv = c.conv ORDER BY m.seq DESC LIMIT 1), c.created_at) AS lastTs,
+                (SELECT count(*) FROM messages m
+                  WHERE m.conv = c.conv AND m.seq > mb.read_seq AND m.sender != mb.user_id) AS unread
+         FROM members mb JOIN conversations c ON c.conv = mb.conv
+         WHERE mb.user_id = ?`,
+      ),
+      readState: db.prepare(
+        `SELECT mb.read_seq AS readSeq, c.last_seq AS through,
+                (SELECT count(*) FROM messages m
+                  WHERE m.conv = c.conv AND m.seq > mb.read_seq AND m.sender != mb.user_id) AS unread
+         FROM members mb JOIN conversations c ON c.conv = mb.conv
+         WHERE mb.conv = ? AND mb.user_id = ?`,
+      ),
+      advanceRead: db.prepare(
+        `UPDATE members SET read_seq = min(?, (SELECT last_seq FROM conversations c WHERE c.conv = members.conv))
+         WHERE conv = ? AND user_id = ? AND read_seq < ?`,
+      ),
+      ownState: db.prepare(
+        'SELECT recipient, delivered_at AS deliveredAt FROM messages WHERE sender = ? AND id = ?',
+      ),
+      oldest: db.prepare('SELECT gseq, ts FROM messages ORDER BY gseq LIMIT ?'),
+      deleteMessage: db.prepare('DELETE FROM messages WHERE gseq = ?'),
       counts: db.prepare(
-        'SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM messages) AS messages, (SELECT count(*) FROM messages WHERE acked_at IS NULL) AS inbox',
+        `SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM messages) AS messages,
+                (SELECT count(*) FROM messages WHERE delivered_at IS NULL) AS undelivered,
+                (SELECT count(*) FROM devices) AS devices`,
       ),
     };
   }
+
+  // ---- users ------------------------------------------------------------
 
   /** Adds a user; throws `SQLITE_CONSTRAINT_UNIQUE` when the name is taken. */
   insertUser(user: UserRecord, now: number): void {
@@ -117,81 +264,331 @@ export class Store {
     return this.stmts.allUsers.all() as Omit<UserRecord, 'passwordHash'>[];
   }
 
-  /** Records a session by the hash of its token. */
-  insertSession(tokenHash: Buffer, userId: string, now: number): void {
-    this.stmts.insertSession.run(tokenHash, userId, now);
+  // ---- devices ------------------------------------------------------------
+
+  /** Records a new device (a sign-in) by the hash of its session token. */
+  insertDevice(
+    device: { deviceId: string; userId: string; name: string },
+    tokenHash: Buffer,
+    now: number,
+  ): void {
+    this.stmts.insertDevice.run({
+      id: device.deviceId,
+      user: device.userId,
+      tokenHash,
+      name: device.name,
+      now,
+    });
   }
 
-  /** The user a session token hash belongs to. */
-  sessionUser(tokenHash: Buffer): string | undefined {
-    const row = this.stmts.sessionUser.get(tokenHash) as { userId: string } | undefined;
-    return row?.userId;
+  /** The device a session token hash belongs to. */
+  deviceByToken(tokenHash: Buffer): DeviceRecord | undefined {
+    return this.stmts.deviceByToken.get(tokenHash) as DeviceRecord | undefined;
   }
 
-  /** Ends a session. */
-  deleteSession(tokenHash: Buffer): void {
-    this.stmts.deleteSession.run(tokenHash);
+  /** One device by id. */
+  device(deviceId: string): DeviceRecord | undefined {
+    return this.stmts.device.get(deviceId) as DeviceRecord | undefined;
   }
+
+  /** Every device of `userId`, oldest first. */
+  devicesOf(userId: string): DeviceRecord[] {
+    return this.stmts.devicesOf.all(userId) as DeviceRecord[];
+  }
+
+  /** Signs a device of `userId` out (its session ends); false when there is no such device. */
+  deleteDevice(deviceId: string, userId: string): boolean {
+    return this.stmts.deleteDevice.run(deviceId, userId).changes === 1;
+  }
+
+  /** Ends the session of a token hash; returns its device id. */
+  deleteDeviceByToken(tokenHash: Buffer): string | undefined {
+    const row = this.stmts.deleteDeviceByToken.get(tokenHash) as { id: string } | undefined;
+    return row?.id;
+  }
+
+  /** Renames a device of `userId`; false when there is no such device. */
+  renameDevice(deviceId: string, userId: string, name: string): boolean {
+    return this.stmts.renameDevice.run(name, deviceId, userId).changes === 1;
+  }
+
+  /** Records that a device was seen now. */
+  touchDevice(deviceId: string, now: number): void {
+    this.stmts.touchDevice.run(now, deviceId);
+  }
+
+  // ---- the log ------------------------------------------------------------
 
   /**
-   * Stores a message once per `(sender, id)`. A retransmission of the same
-   * message reports the original `ts`; a different `to` or body under the
-   * same id is a conflict.
+   * Stores a message once per `(sender, id)`, as the next `seq` of its
+   * conversation. A retransmission of the same message reports the original
+   * placement; a different `to` or body under the same id is a conflict.
+   * Must run inside a transaction (the group commit), so that a failure
+   * rolls the `seq` back too and the log has no gaps.
    */
-  storeMessage(sender: string, msg: MsgR, now: number): StoreResult {
+  storeMessage(sender: string, senderDevice: string, msg: MsgR, now: number): StoreResult {
     const bodyHash = hashBody(msg.body);
-    const info = this.stmts.insertMessage.run(sender, msg.id, msg.to, msg.body, bodyHash, now);
-    if (info.changes === 1) return { kind: 'stored', ts: now };
-    const row = this.stmts.messageById.get(sender, msg.id) as
-      { recipient: string; bodyHash: Buffer; ts: number; ackedAt: number | null } | undefined;
-    if (!row) throw new Error('message vanished during insert');
-    if (row.recipient !== msg.to || !row.bodyHash.equals(bodyHash)) return { kind: 'conflict' };
-    return { kind: 'duplicate', ts: row.ts, acked: row.ackedAt !== null };
+    const existing = this.stmts.messageById.get(sender, msg.id) as
+      | {
+          gseq: number;
+          conv: string;
+          seq: number;
+          recipient: string;
+          bodyHash: Buffer;
+          ts: number;
+          deliveredAt: number | null;
+        }
+      | undefined;
+    if (existing) {
+      if (existing.recipient !== msg.to || !existing.bodyHash.equals(bodyHash)) {
+        return { kind: 'conflict' };
+      }
+      return {
+        kind: 'duplicate',
+        ts: existing.ts,
+        conv: existing.conv,
+        seq: existing.seq,
+        gseq: existing.gseq,
+        delivered: existing.deliveredAt !== null,
+      };
+    }
+    const conv = directConversationId(sender, msg.to);
+    const seq = this.stmts.nextSeq.get(conv, now) as number;
+    if (seq === 1) {
+      this.stmts.insertMember.run(conv, sender);
+      this.stmts.insertMember.run(conv, msg.to);
+    }
+    const info = this.stmts.insertMessage.run(
+      conv,
+      seq,
+      sender,
+      senderDevice,
+      msg.id,
+      msg.to,
+      msg.body,
+      bodyHash,
+      now,
+    );
+    return { kind: 'stored', ts: now, conv, seq, gseq: Number(info.lastInsertRowid) };
   }
 
   /**
-   * Marks `(sender, id)` acknowledged by `recipient`. Returns the message
-   * (also when it was already acknowledged), or undefined when `recipient`
-   * is not its recipient or it does not exist.
+   * Device `scope.deviceId` confirms message `(sender, id)`. The recipient's
+   * devices may confirm; with `scope.mirror`, so may the sender's own other
+   * devices. The first confirmation by a device of the recipient makes the
+   * message delivered. Undefined when the message does not exist or the
+   * device may not confirm it.
    */
-  ackMessage(recipient: string, sender: string, id: string, now: number): AckedMessage | undefined {
-    this.stmts.ackMessage.run(now, sender, id, recipient);
-    const row = this.stmts.ackedTs.get(sender, id, recipient) as { ts: number } | undefined;
-    return row ? { sender, id, recipient, ts: row.ts } : undefined;
+  confirm(scope: StreamScope, sender: string, id: string, now: number): Confirmation | undefined {
+    const found = this.confirmable(scope, sender, id);
+    if (!found) return undefined;
+    this.stmts.insertAck.run(scope.deviceId, found.gseq);
+    if (found.byRecipient && found.deliveredAt === null) {
+      this.stmts.setDelivered.run(now, found.gseq);
+    }
+    return found;
   }
 
-  /** Marks `(sender, id)` acknowledged by `recipient`; false when there was nothing to mark. */
-  markAcked(recipient: string, sender: string, id: string, now: number): boolean {
-    return this.stmts.ackMessage.run(now, sender, id, recipient).changes === 1;
+  /**
+   * Checks `(sender, id)` for confirmation without writing: the same answer
+   * {@link confirm} would give.
+   */
+  confirmable(
+    scope: StreamScope,
+    sender: string,
+    id: string,
+  ): (Confirmation & { gseq: number; deliveredAt: number | null }) | undefined {
+    const row = this.stmts.confirmable.get(sender, id) as
+      | {
+          gseq: number;
+          conv: string;
+          seq: number;
+          sender: string;
+          recipient: string;
+          ts: number;
+          deliveredAt: number | null;
+        }
+      | undefined;
+    if (!row) return undefined;
+    const byRecipient = row.recipient === scope.userId;
+    if (!byRecipient && !(scope.mirror && row.sender === scope.userId)) return undefined;
+    return { ...row, id, byRecipient };
   }
 
-  /** The `ts` of message `(sender, id)` when `recipient` is its recipient. */
-  messageTs(recipient: string, sender: string, id: string): number | undefined {
-    const row = this.stmts.ackedTs.get(sender, id, recipient) as { ts: number } | undefined;
-    return row?.ts;
+  /**
+   * Moves a device's cursor over every message of its stream it has
+   * confirmed, and forgets the confirmations below it. Returns the cursor.
+   */
+  compact(scope: StreamScope): number {
+    const device = this.device(scope.deviceId);
+    if (!device) return 0;
+    const params = { after: device.cursor, user: scope.userId, device: scope.deviceId };
+    const first = (
+      scope.mirror ? this.stmts.firstUnconfirmedMirror : this.stmts.firstUnconfirmedDirect
+    ).get(params) as number | undefined;
+    const cursor = first === undefined ? (this.stmts.topGseq.get() as number) : first - 1;
+    if (cursor > device.cursor) {
+      this.stmts.setCursor.run(cursor, scope.deviceId, cursor);
+      this.stmts.dropAcksUpTo.run(scope.deviceId, cursor);
+      return cursor;
+    }
+    return device.cursor;
   }
 
-  /** Unacknowledged messages of `recipient` stored after `afterSeq`. */
-  inboxPage(recipient: string, afterSeq: number, limit: number): InboxPage {
-    const rows = this.stmts.inboxPage.all(recipient, afterSeq, limit + 1) as MessageRow[];
-    const more = rows.length > limit;
-    if (more) rows.length = limit;
-    return {
-      messages: rows.map((r) => ({
-        id: r.id,
-        from: r.sender,
-        to: r.recipient,
-        body: r.body,
-        ts: r.ts,
-      })),
-      lastSeq: rows.length > 0 ? rows[rows.length - 1]!.seq : afterSeq,
-      more,
-    };
+  /**
+   * One catch-up page of a device, after log position `after`: first the
+   * messages stored before it signed in that no device of the person has
+   * confirmed yet, then every message of its stream after its cursor that it
+   * has not confirmed. At most `limit` rows and about `maxBytes` of them
+   * (always at least one row).
+   */
+  streamPage(scope: StreamScope, after: number, limit: number, maxBytes: number): StreamPage {
+    const device = this.device(scope.deviceId);
+    if (!device) return { rows: [], lastGseq: after, more: false };
+    const rows: LogRow[] = [];
+    const want = limit + 1;
+    if (after < device.createdGseq) {
+      rows.push(
+        ...(this.stmts.undeliveredPart.all({
+          user: scope.userId,
+          device: scope.deviceId,
+          after,
+          created: device.createdGseq,
+          limit: want,
+        }) as LogRow[]),
+      );
+    }
+    if (rows.length < want) {
+      const stmt = scope.mirror ? this.stmts.streamMirror : this.stmts.streamDirect;
+      rows.push(
+        ...(stmt.all({
+          after: Math.max(after, device.cursor),
+          user: scope.userId,
+          device: scope.deviceId,
+          limit: want - rows.length,
+        }) as LogRow[]),
+      );
+    }
+    let bytes = 0;
+    let take = 0;
+    while (take < rows.length && take < limit) {
+      bytes += wireSize(rows[take]!);
+      if (take > 0 && bytes > maxBytes) break;
+      take++;
+    }
+    const more = take < rows.length;
+    rows.length = take;
+    return { rows, lastGseq: take > 0 ? rows[take - 1]!.gseq : after, more };
+  }
+
+  /** True when `userId` belongs to conversation `conv`. */
+  isMember(conv: string, userId: string): boolean {
+    return this.stmts.isMember.get(conv, userId) !== undefined;
+  }
+
+  /**
+   * The entries of `conv` just before `before` (default: the newest), oldest
+   * first, at most `limit` and about `maxBytes`; `more` when older ones exist.
+   */
+  history(
+    conv: string,
+    before: number | undefined,
+    limit: number,
+    maxBytes: number,
+  ): { rows: LogRow[]; more: boolean } {
+    const newestFirst = this.stmts.historyPage.all(
+      conv,
+      before ?? Number.MAX_SAFE_INTEGER,
+      limit + 1,
+    ) as LogRow[];
+    let bytes = 0;
+    let take = 0;
+    while (take < newestFirst.length && take < limit) {
+      bytes += wireSize(newestFirst[take]!);
+      if (take > 0 && bytes > maxBytes) break;
+      take++;
+    }
+    const more = take < newestFirst.length;
+    newestFirst.length = take;
+    return { rows: newestFirst.reverse(), more };
+  }
+
+  /** Every conversation of `userId`, with read position and unread count. */
+  conversationsOf(userId: string): ConversationSummary[] {
+    const rows = this.stmts.conversationsOf.all(userId) as (Omit<
+      ConversationSummary,
+      'peer' | 'through' | 'kind'
+    > & { kind: string })[];
+    return rows.flatMap((r) => {
+      const peer = directPeer(r.conv, userId);
+      if (r.kind !== 'direct' || peer === undefined) return [];
+      return [
+        {
+          conv: r.conv,
+          kind: 'direct' as const,
+          peer,
+          lastSeq: r.lastSeq,
+          readSeq: r.readSeq,
+          unread: r.unread,
+          through: r.lastSeq,
+          lastTs: r.lastTs,
+        },
+      ];
+    });
+  }
+
+  /** `userId`'s read position in `conv`, or undefined when not a member. */
+  readState(conv: string, userId: string): ReadState | undefined {
+    const row = this.stmts.readState.get(conv, userId) as Omit<ReadState, 'conv'> | undefined;
+    return row && { conv, ...row };
+  }
+
+  /** Moves `userId`'s read position in `conv` forward to `seq` (at most the last seq). */
+  markRead(conv: string, userId: string, seq: number): ReadState | undefined {
+    this.stmts.advanceRead.run(seq, conv, userId, seq);
+    return this.readState(conv, userId);
+  }
+
+  /**
+   * Where `sender`'s own message `id` stands: `delivered`, or whether its
+   * recipient is reachable (decided by `online`). Undefined when unknown.
+   */
+  ownState(
+    sender: string,
+    id: string,
+    online: (userId: string) => boolean,
+  ): 'sent' | 'stored' | 'delivered' | undefined {
+    const row = this.stmts.ownState.get(sender, id) as
+      { recipient: string; deliveredAt: number | null } | undefined;
+    if (!row) return undefined;
+    if (row.deliveredAt !== null) return 'delivered';
+    return online(row.recipient) ? 'sent' : 'stored';
+  }
+
+  /**
+   * Deletes up to `batch` of the oldest messages stored before `cutoffTs`,
+   * walking the log in store order and stopping at the first younger one.
+   * Returns how many were deleted and whether the batch was full.
+   */
+  deleteExpired(cutoffTs: number, batch: number): { deleted: number; more: boolean } {
+    const rows = this.stmts.oldest.all(batch) as { gseq: number; ts: number }[];
+    let deleted = 0;
+    for (const r of rows) {
+      if (r.ts >= cutoffTs) return { deleted, more: false };
+      this.stmts.deleteMessage.run(r.gseq);
+      deleted++;
+    }
+    return { deleted, more: rows.length === batch };
   }
 
   /** Row counts, for tests and diagnostics. */
-  counts(): { users: number; messages: number; inbox: number } {
-    return this.stmts.counts.get() as { users: number; messages: number; inbox: number };
+  counts(): { users: number; messages: number; undelivered: number; devices: number } {
+    return this.stmts.counts.get() as {
+      users: number;
+      messages: number;
+      undelivered: number;
+      devices: number;
+    };
   }
 
   /** Checkpoints the WAL and closes the database. */
@@ -202,7 +599,8 @@ export class Store {
   }
 }
 
-function migrate(db: Database.Database): void {
+/** Applies every migration the database has not seen, each in its own transaction. */
+export function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
     throw new Error(

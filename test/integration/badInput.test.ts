@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_EVENTS, MAX_FRAME_BYTES, type Session } from '../../protocol';
+import { CLIENT_EVENTS, directConversationId, MAX_FRAME_BYTES, type Session } from '../../protocol';
 import { newUser } from '../support/clients';
 import { ask, rawConnect, type RawSocket } from '../support/raw';
 import { startServer } from '../support/servers';
@@ -27,20 +27,27 @@ const POLLUTING = [
 const NOT_STRINGS: unknown[] = [null, true, 0, -1, 1.5, {}, [], [1, 2, 3], { nested: [{}] }];
 const BAD_IDS: unknown[] = ['', 'x'.repeat(65), 'bad id!', '../../etc/passwd', 'id\u0000nul', 'é'];
 
-/** A value that is wrong for field `key`. */
-function badValue(key: string, rand: () => number): unknown {
+/** Numbers that are never a valid `seq` or `limit`. */
+const BAD_NUMBERS: unknown[] = [null, true, -1, 1.5, 1e300, '3', {}, [], NaN];
+
+/** A value that is wrong for field `key` of `event`. */
+function badValue(event: string, key: string, rand: () => number): unknown {
   const pool: unknown[] =
     key === 'body'
       ? [...NOT_STRINGS, '']
-      : key === 'ids'
-        ? [
-            ...NOT_STRINGS.filter((v) => !Array.isArray(v)),
-            [{ from: 'a' }],
-            [{ id: 'x' }],
-            ['x'],
-            Array.from({ length: 501 }, (_, i) => ({ from: 'a', id: `m${i}` })),
-          ]
-        : [...NOT_STRINGS, ...BAD_IDS, 'y'.repeat(100_000)];
+      : key === 'seq' || key === 'limit'
+        ? BAD_NUMBERS
+        : key === 'ids' && event === 'status:R'
+          ? [...NOT_STRINGS.filter((v) => !Array.isArray(v)), [], [''], [42], ['ok', 'bad id!']]
+          : key === 'ids'
+            ? [
+                ...NOT_STRINGS.filter((v) => !Array.isArray(v)),
+                [{ from: 'a' }],
+                [{ id: 'x' }],
+                ['x'],
+                Array.from({ length: 501 }, (_, i) => ({ from: 'a', id: `m${i}` })),
+              ]
+            : [...NOT_STRINGS, ...BAD_IDS, 'y'.repeat(100_000)];
   return pool[Math.floor(rand() * pool.length)];
 }
 
@@ -52,27 +59,39 @@ function pick<T>(rand: () => number, list: readonly T[]): T {
 function badPayload(event: string, rand: () => number, valid: Record<string, unknown>): unknown[] {
   const roll = rand();
   if (roll < 0.15) return [pick(rand, [null, 42, 'text', [], true, 'z'.repeat(50_000)])];
-  if (roll < 0.2) return event === 'offline:R' ? [null] : [];
+  // No payload at all; events whose payload is optional get `null` instead.
+  if (roll < 0.2) return event === 'offline:R' || event === 'conv:list' ? [null] : [];
   const payload: Record<string, unknown> = { ...valid };
   const keys = Object.keys(valid);
   if (keys.length === 0) {
-    // offline:R: only `limit` can be wrong.
+    // offline:R: only `limit` can be wrong; conv:list takes no field at all.
     payload.limit = pick(rand, [0, -5, 501, 1.5, '10', null, {}, [], 1e9]);
     return [payload];
   }
   const key = pick(rand, keys);
   if (roll < 0.4) delete payload[key];
-  else payload[key] = badValue(key, rand);
+  else payload[key] = badValue(event, key, rand);
   if (rand() < 0.3) Object.assign(payload, pick(rand, POLLUTING));
   return [payload];
 }
 
+/** Every row of every table (devices without the time they were last seen). */
 function snapshot(dataDir: string): string {
   const db = new Database(path.join(dataDir, 'tickline.sqlite3'), { readonly: true });
+  const tables = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    .pluck()
+    .all() as string[];
   const dump = JSON.stringify({
-    messages: db.prepare('SELECT * FROM messages ORDER BY seq').all(),
-    users: db.prepare('SELECT * FROM users ORDER BY id').all(),
-    sessions: db.prepare('SELECT count(*) AS n FROM sessions').get(),
+    version: db.pragma('user_version', { simple: true }),
+    tables: Object.fromEntries(
+      tables.map((t) => [
+        t,
+        (db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all() as Record<string, unknown>[]).map(
+          (row) => ({ ...row, last_seen_at: undefined }),
+        ),
+      ]),
+    ),
   });
   db.close();
   return dump;
@@ -104,6 +123,10 @@ describe('bad input', () => {
     'ack:R': () => ({ from: alice.userId, id: 'base' }),
     'offline:R': () => ({}),
     'offlineack:R': () => ({ ids: [{ from: alice.userId, id: 'base' }] }),
+    'conv:list': () => ({}),
+    'history:R': () => ({ conv: directConversationId(alice.userId, bob.userId) }),
+    'read:R': () => ({ conv: directConversationId(alice.userId, bob.userId), seq: 1 }),
+    'status:R': () => ({ ids: ['base'] }),
   };
 
   for (const event of CLIENT_EVENTS) {

@@ -80,7 +80,7 @@ describe('crashes', () => {
     await env.restart();
 
     for (const m of [first, ...burst]) await statusReached(a.c, a.store, m.id, 'delivered');
-    const history = await b.c.history(alice.userId, { limit: 100 });
+    const history = await b.c.history(b.c.conversationWith(alice.userId), { limit: 100 });
     expect(history).toHaveLength(21);
     expect(new Set(history.map((m) => m.id)).size).toBe(21);
     for (const m of [first, ...burst]) expect(shown.get(m.key)).toBe(1);
@@ -107,7 +107,7 @@ describe('crashes', () => {
     const a = await client(env.proxy, alice);
     const delivered = await statusReached(a.c, a.store, message.id, 'delivered');
     expect(delivered.body).toBe('survives a restart');
-    const history = await b.c.history(alice.userId, { limit: 10 });
+    const history = await b.c.history(b.c.conversationWith(alice.userId), { limit: 10 });
     expect(history.map((m) => m.id)).toEqual([message.id]);
     expect(shown.get(message.key)).toBe(1);
     expect(env.proxy.dropped.get('msg:R')).toBeGreaterThanOrEqual(1);

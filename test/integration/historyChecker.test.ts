@@ -123,7 +123,9 @@ describe('history checker under random faults', () => {
       const list: ReceivedRecord[] = [];
       for (const other of peers) {
         if (other === p) continue;
-        const page = await p.client.history(other.session.userId, { limit: 100_000 });
+        const page = await p.client.history(p.client.conversationWith(other.session.userId), {
+          limit: 100_000,
+        });
         list.push(...page.filter((m) => m.direction === 'in'));
       }
       received.set(p.session.userId, list);

@@ -72,7 +72,7 @@ describe('HTTP API with the real password hashing cost', () => {
     };
     expect(row.password_hash).toMatch(/^scrypt\$131072\$8\$1\$/);
     expect(row.password_hash).not.toContain('long enough pw');
-    const tokens = db.prepare('SELECT token_hash FROM sessions').all() as { token_hash: Buffer }[];
+    const tokens = db.prepare('SELECT token_hash FROM devices').all() as { token_hash: Buffer }[];
     for (const t of tokens) expect(t.token_hash.toString('base64url')).not.toBe(login.json.token);
     db.close();
   });

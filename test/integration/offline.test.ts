@@ -67,7 +67,7 @@ describe('offline recipients', () => {
     await allDelivered;
     await b.settled();
 
-    const history = await b.history(alice.userId, { limit: 5_000 });
+    const history = await b.history(b.conversationWith(alice.userId), { limit: 5_000 });
     expect(history).toHaveLength(total);
     expect(new Set(history.map((m) => m.id)).size).toBe(total);
     expect([...shown.values()].every((n) => n === 1)).toBe(true);
@@ -99,7 +99,7 @@ describe('offline recipients', () => {
     await b.settled();
     proxy.rules.clear();
     expect(proxy.dropped.get('offline:A')).toBeGreaterThanOrEqual(1);
-    expect(await b.history(alice.userId, { limit: 1000 })).toHaveLength(250);
+    expect(await b.history(b.conversationWith(alice.userId), { limit: 1000 })).toHaveLength(250);
     expect([...shown.values()].every((n) => n === 1)).toBe(true);
     // Everything was confirmed: the server's inbox for bob is empty.
     const check = await rawConnect(server.url, bob.token);

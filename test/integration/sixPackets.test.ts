@@ -56,7 +56,7 @@ describe('one message through the six packets, each one lost once', () => {
     const message = await a.send(bob.userId, body);
     const delivered = await statusReached(a, aStore, message.id, 'delivered');
     // The receiver's history holds it exactly once, and it was shown once.
-    const history = await b.history(alice.userId, { limit: 1000 });
+    const history = await b.history(b.conversationWith(alice.userId), { limit: 1000 });
     expect(history.filter((m) => m.id === message.id)).toHaveLength(1);
     expect(history.find((m) => m.id === message.id)?.body).toBe(body);
     expect(bSeen.get(message.key)).toBe(1);

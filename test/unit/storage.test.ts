@@ -2,78 +2,171 @@ import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { DexieStorage } from '../../client/dexieStorage';
 import { MemoryStorage } from '../../client/memoryStorage';
-import { messageKey, type StoredMessage } from '../../client/storage';
+import { positionOf } from '../../client/order';
+import { messageKey, type ServerEntry, type StoredMessage } from '../../client/storage';
+import { directConversationId } from '../../protocol';
 
 const IMPLEMENTATIONS = {
   DexieStorage: () => new DexieStorage('t', { indexedDB: new IDBFactory(), IDBKeyRange }),
   MemoryStorage: () => new MemoryStorage(),
 };
 
-function incoming(from: string, id: string, ts: number): StoredMessage {
+const ME = 'me';
+const BOB = directConversationId(ME, 'bob');
+
+/** An entry of the me–bob log as the server sends it. */
+function entry(from: string, id: string, seq: number, ts = 1_000 + seq): ServerEntry {
+  return { id, from, to: from === ME ? 'bob' : ME, body: id, ts, seq, conv: BOB };
+}
+
+/** A message written on this device, not yet sequenced. */
+function outgoing(id: string, afterSeq: number, composedAt: number): StoredMessage {
   return {
-    key: messageKey(from, id),
+    key: messageKey(ME, id),
     id,
-    from,
-    to: 'me',
-    peer: from,
-    direction: 'in',
+    from: ME,
+    to: 'bob',
+    conv: BOB,
+    peer: 'bob',
+    direction: 'out',
     body: id,
-    sortTs: ts,
-    ts,
+    ...positionOf(undefined, afterSeq, composedAt),
+    status: 'pending',
+    deadline: composedAt + 1_000,
+    outbox: true,
+    composedAt,
   };
 }
 
+const order = async (s: { history: MemoryStorage['history'] }) =>
+  (await s.history(BOB, { limit: 100 })).map((m) => m.id).reverse();
+
 describe.each(Object.entries(IMPLEMENTATIONS))('%s', (_name, storage) => {
-  it('keeps each incoming message once, however often it arrives', async () => {
+  it('keeps each message once, however often and however it arrives', async () => {
     const s = storage();
-    const m = incoming('bob', 'x', 10);
-    expect(await s.addIncoming([m, m])).toHaveLength(1);
-    expect(await s.addIncoming([m])).toHaveLength(0);
-    expect(await s.history('bob', { limit: 10 })).toHaveLength(1);
+    const m = entry('bob', 'x', 1);
+    expect((await s.addFromServer(ME, [m, m])).fresh).toHaveLength(1);
+    expect(await s.addFromServer(ME, [m])).toEqual({ fresh: [], changed: [] });
+    expect(await s.history(BOB, { limit: 10 })).toHaveLength(1);
     const [conv] = await s.conversations();
-    expect(conv).toMatchObject({ peer: 'bob', unread: 1 });
-    await s.markRead('bob');
-    expect((await s.conversations())[0]!.unread).toBe(0);
+    expect(conv).toMatchObject({ conv: BOB, peer: 'bob', unread: 1, lastSeq: 1 });
     s.close();
   });
 
-  it('pages history newest first with a cursor', async () => {
+  it('orders by seq whatever the timestamps say, and pages newest first', async () => {
     const s = storage();
-    await s.addIncoming(Array.from({ length: 25 }, (_, i) => incoming('bob', `m${i}`, 1000 + i)));
-    const first = await s.history('bob', { limit: 10 });
+    // Server times that disagree with the log order must not reorder it.
+    await s.addFromServer(
+      ME,
+      Array.from({ length: 25 }, (_, i) => entry(i % 2 ? ME : 'bob', `m${i}`, i + 1, 9_000 - i)),
+    );
+    const first = await s.history(BOB, { limit: 10 });
     expect(first.map((m) => m.id)).toEqual(Array.from({ length: 10 }, (_, i) => `m${24 - i}`));
     const last = first.at(-1)!;
-    const second = await s.history('bob', {
+    const second = await s.history(BOB, {
       limit: 10,
-      before: { sortTs: last.sortTs, key: last.key },
+      before: { posA: last.posA, posB: last.posB, key: last.key },
     });
     expect(second[0]!.id).toBe('m14');
-    expect(await s.history('carol', { limit: 10 })).toEqual([]);
+    expect(await s.history(directConversationId(ME, 'carol'), { limit: 10 })).toEqual([]);
     s.close();
   });
 
-  it('advances outgoing status only forward', async () => {
+  it('shows a message being sent after the newest known one, then moves it to its seq', async () => {
     const s = storage();
-    const out: StoredMessage = {
-      key: 'me/o1',
-      id: 'o1',
-      from: 'me',
-      to: 'bob',
-      peer: 'bob',
-      direction: 'out',
-      body: 'hi',
-      sortTs: 5,
-      status: 'pending',
-      deadline: 100,
-    };
-    await s.addOutgoing(out);
-    expect((await s.advance('me/o1', 'sent', { ts: 7 }))?.status).toBe('sent');
-    expect(await s.advance('me/o1', 'pending')).toBeUndefined();
-    expect(await s.advance('me/o1', 'failed')).toBeUndefined();
-    expect((await s.advance('me/o1', 'delivered'))?.ts).toBe(7);
-    expect(await s.advance('me/o1', 'stored')).toBeUndefined();
+    await s.addFromServer(ME, [entry('bob', 'q1', 1), entry(ME, 'a1', 2)]);
+    await s.addOutgoing(outgoing('o1', 2, 50));
+    await s.addOutgoing(outgoing('o2', 2, 40)); // written after o1, on a clock that went back
+    expect(await order(s)).toEqual(['q1', 'a1', 'o2', 'o1']);
+    // Meanwhile bob wrote; the server placed o1 after his message.
+    await s.addFromServer(ME, [entry('bob', 'q2', 3)]);
+    expect(await order(s)).toEqual(['q1', 'a1', 'o2', 'o1', 'q2']);
+    const sent = await s.advance(messageKey(ME, 'o1'), 'sent', { ts: 7, seq: 4 });
+    expect(sent).toMatchObject({ status: 'sent', seq: 4, posA: 4, posB: 0, ts: 7 });
+    expect(await order(s)).toEqual(['q1', 'a1', 'o2', 'q2', 'o1']);
+    expect((await s.conversation(BOB))?.lastKey).toBe(messageKey(ME, 'o1'));
+    s.close();
+  });
+
+  it('advances outgoing status only forward, and records seq even when the status is final', async () => {
+    const s = storage();
+    await s.addOutgoing(outgoing('o1', 0, 5));
+    const key = messageKey(ME, 'o1');
+    expect((await s.advance(key, 'sent', { ts: 7 }))?.status).toBe('sent');
+    expect(await s.advance(key, 'pending')).toBeUndefined();
+    expect(await s.advance(key, 'failed')).toBeUndefined();
+    expect((await s.advance(key, 'delivered'))?.ts).toBe(7);
+    expect(await s.advance(key, 'stored')).toBeUndefined();
+    // msg:A came last: its seq still counts.
+    expect(await s.advance(key, 'sent', { seq: 3 })).toMatchObject({ status: 'delivered', seq: 3 });
     expect((await s.outgoingByStatus(['delivered'])).map((m) => m.id)).toEqual(['o1']);
     expect(await s.advance('nope', 'sent')).toBeUndefined();
+    s.close();
+  });
+
+  it("keeps the person's messages from other devices as outgoing, with their status", async () => {
+    const s = storage();
+    const { fresh } = await s.addFromServer(ME, [
+      { ...entry(ME, 'elsewhere', 1), state: 'stored' },
+    ]);
+    expect(fresh[0]).toMatchObject({ direction: 'out', status: 'stored', seq: 1 });
+    expect(fresh[0]!.outbox).toBeUndefined();
+    // Not this device's outbox: never retransmitted here.
+    expect(await s.outgoingByStatus(['pending', 'sent', 'stored'])).toEqual([]);
+    expect((await s.mirroredUnfinished(10)).map((m) => m.id)).toEqual(['elsewhere']);
+    const { changed } = await s.addFromServer(ME, [
+      { ...entry(ME, 'elsewhere', 1), state: 'delivered' },
+    ]);
+    expect(changed[0]).toMatchObject({ status: 'delivered' });
+    expect(await s.mirroredUnfinished(10)).toEqual([]);
+    expect((await s.conversation(BOB))?.unread).toBe(0);
+    s.close();
+  });
+
+  it('counts unread from the read position, with server snapshots and local reads', async () => {
+    const s = storage();
+    await s.ensureConversation(BOB, 'bob', 6, 0);
+    // The server: read up to 2, four unread (3..6), two of them from me.
+    await s.applyReadState({ conv: BOB, readSeq: 2, unread: 2, through: 6 });
+    expect((await s.conversation(BOB))?.unread).toBe(2);
+    // Messages up to `through` were counted by the server; later ones count here.
+    await s.addFromServer(ME, [
+      entry('bob', 'old', 5),
+      entry('bob', 'new', 7),
+      entry(ME, 'mine', 8),
+    ]);
+    expect((await s.conversation(BOB))?.unread).toBe(3);
+    // Read here up to 7: only what came after stays unread.
+    await s.addFromServer(ME, [entry('bob', 'newer', 9)]);
+    const read = await s.markRead(BOB, 7);
+    expect(read).toMatchObject({ readSeq: 7, unread: 1, readDirty: true });
+    expect((await s.dirtyReads()).map((c) => c.conv)).toEqual([BOB]);
+    await s.readSynced(BOB, 7);
+    expect(await s.dirtyReads()).toEqual([]);
+    // Read elsewhere up to 9 (pushed): nothing unread; an older snapshot changes nothing.
+    await s.applyReadState({ conv: BOB, readSeq: 9, unread: 0, through: 9 });
+    expect((await s.conversation(BOB))?.unread).toBe(0);
+    await s.applyReadState({ conv: BOB, readSeq: 2, unread: 4, through: 6 });
+    expect(await s.conversation(BOB)).toMatchObject({ readSeq: 9, unread: 0 });
+    s.close();
+  });
+
+  it('merges a history entry without a body into a message it has, and drops unknown ones', async () => {
+    const s = storage();
+    const legacy = {
+      ...outgoing('legacy', 0, 10),
+      status: 'delivered' as const,
+      posA: 0,
+      posB: 10,
+    };
+    await s.addOutgoing(legacy);
+    const { body: _drop, ...expired } = entry(ME, 'legacy', 4);
+    const { body: _drop2, ...unknown } = entry('bob', 'gone', 3);
+    const added = await s.addFromServer(ME, [expired, unknown]);
+    expect(added.fresh).toEqual([]);
+    expect(added.changed[0]).toMatchObject({ id: 'legacy', seq: 4, body: 'legacy' });
+    await s.historyLoaded(BOB, 3, true);
+    expect(await s.conversation(BOB)).toMatchObject({ historyBefore: 3, complete: true });
     s.close();
   });
 });

@@ -59,6 +59,7 @@ export default {
     offline: 'Offline',
     reconnecting: 'Reconnecting to the server… Messages you send now will go out when it is back.',
     offlineBanner: 'You are offline. Messages you send now will go out when the server is back.',
+    incompatible: 'This server runs a different version of Tickline. Update the app to connect.',
   },
   contacts: {
     title: 'Contacts',
@@ -137,6 +138,15 @@ export default {
     newWindow: 'Open a new window',
     newWindowHint: 'Each window has its own session: two people can sign in side by side.',
     account: 'Signed in as {name} ({username})',
+    devices: 'Your devices',
+    devicesHint:
+      'Every browser and app window where you are signed in. Each keeps the same history.',
+    thisDevice: 'This device',
+    deviceOnline: 'Online now',
+    deviceSeen: 'Last seen {when}',
+    signOutDevice: 'Sign out',
+    signOutDeviceLabel: 'Sign out {name}',
+    devicesFailed: 'Could not load your devices: {error}',
   },
   notification: { title: '{name}', fallback: 'New message' },
 } as const;

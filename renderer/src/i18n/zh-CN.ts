@@ -63,6 +63,7 @@ const zh: Shape<typeof en> = {
     offline: '离线',
     reconnecting: '正在重新连接服务器…现在发送的消息会在恢复连接后发出。',
     offlineBanner: '你已离线。现在发送的消息会在服务器恢复后发出。',
+    incompatible: '这台服务器运行的是另一个版本的 Tickline。请更新应用后再连接。',
   },
   contacts: {
     title: '联系人',
@@ -140,6 +141,14 @@ const zh: Shape<typeof en> = {
     newWindow: '打开新窗口',
     newWindowHint: '每个窗口有独立的会话：两个人可以在同一台电脑上同时登录。',
     account: '当前账号：{name}（{username}）',
+    devices: '你的设备',
+    devicesHint: '你登录过的每个浏览器和应用窗口，都显示同样的聊天记录。',
+    thisDevice: '本设备',
+    deviceOnline: '在线',
+    deviceSeen: '最后在线：{when}',
+    signOutDevice: '退出登录',
+    signOutDeviceLabel: '让 {name} 退出登录',
+    devicesFailed: '无法加载设备列表：{error}',
   },
   notification: { title: '{name}', fallback: '新消息' },
 };

@@ -14,9 +14,9 @@ export interface Row {
   day: number | null;
 }
 
-/** When a message happened, for display: server time when known. */
-export function shownTime(m: StoredMessage): number {
-  return m.ts ?? m.sortTs;
+/** When a message happened, for display: server time when known, else when it was written here. */
+export function shownTime(m: Pick<StoredMessage, 'ts' | 'composedAt'>): number {
+  return m.ts ?? m.composedAt ?? 0;
 }
 
 /** Rows of messages that are in conversation order. */

@@ -3,7 +3,7 @@ import { computed, markRaw, ref, shallowRef, watch } from 'vue';
 import { ApiError, fetchUsers } from '../../../client/api';
 import { DexieStorage } from '../../../client/dexieStorage';
 import { ImClient, SendError, type ConnectionState } from '../../../client/imClient';
-import type { Conversation, StoredMessage } from '../../../client/storage';
+import type { ConversationSummary, StoredMessage } from '../../../client/storage';
 import type { Session, User } from '../../../protocol';
 import { desktopBridge } from '../desktop/desktop';
 import { useConversationStore } from './conversation';
@@ -13,7 +13,8 @@ export interface Contact {
   user: User;
   unread: number;
   last: StoredMessage | undefined;
-  lastSortTs: number;
+  /** Last activity in the conversation (server time where known). */
+  activity: number;
 }
 
 /** Why a message was not accepted for sending. */
@@ -54,10 +55,13 @@ export const useChatStore = defineStore('chat', () => {
   const me = ref<Session | null>(null);
   const connection = ref<ConnectionState>('offline');
   const users = ref<User[]>([]);
-  const summaries = shallowRef(new Map<string, Conversation>());
+  /** Conversation summaries by the other person's user id. */
+  const summaries = shallowRef(new Map<string, ConversationSummary>());
   const failed = shallowRef(new Map<string, StoredMessage>());
   const activePeer = ref<string | null>(null);
   const filter = ref('');
+  /** The server speaks a protocol version this app does not. */
+  const incompatible = ref(false);
 
   /** Every other user with their conversation summary, most recent activity first. */
   const contacts = computed<Contact[]>(() => {
@@ -66,11 +70,11 @@ export const useChatStore = defineStore('chat', () => {
       .filter((u) => u.userId !== myId)
       .map((user) => {
         const c = summaries.value.get(user.userId);
-        return { user, unread: c?.unread ?? 0, last: c?.last, lastSortTs: c?.lastSortTs ?? 0 };
+        return { user, unread: c?.unread ?? 0, last: c?.last, activity: c?.activity ?? 0 };
       })
       .sort(
         (a, b) =>
-          b.lastSortTs - a.lastSortTs ||
+          b.activity - a.activity ||
           Number(b.user.online) - Number(a.user.online) ||
           a.user.displayName.localeCompare(b.user.displayName),
       );
@@ -132,10 +136,18 @@ export const useChatStore = defineStore('chat', () => {
       conversation.upsert(m);
       if (m.peer === activePeer.value && isFocused()) void markRead(m.peer);
       else void refreshConversations();
-      hooks?.onIncoming(
-        m,
-        users.value.find((u) => u.userId === m.from),
-      );
+      if (m.direction === 'in') {
+        hooks?.onIncoming(
+          m,
+          users.value.find((u) => u.userId === m.from),
+        );
+      }
+    });
+    client.events.on('conversation', () => {
+      if (live()) void refreshConversations();
+    });
+    client.events.on('incompatible', () => {
+      if (live()) incompatible.value = true;
     });
     client.events.on('presence', ({ userId, online }) => {
       if (!live()) return;
@@ -171,6 +183,7 @@ export const useChatStore = defineStore('chat', () => {
     failed.value = new Map();
     activePeer.value = null;
     filter.value = '';
+    incompatible.value = false;
     void conversation.open(null);
   }
 
@@ -232,7 +245,7 @@ export const useChatStore = defineStore('chat', () => {
     if (current && current.unread > 0) {
       summaries.value = new Map(summaries.value).set(peer, { ...current, unread: 0 });
     }
-    await client.markRead(peer);
+    await client.markRead(client.conversationWith(peer));
     await refreshConversations();
   }
 
@@ -240,8 +253,12 @@ export const useChatStore = defineStore('chat', () => {
   async function openConversation(peer: string | null): Promise<void> {
     activePeer.value = peer;
     const client = engine.value;
-    await conversation.open(peer, client ? (p, q) => client.history(p, q) : undefined);
-    if (peer) await markRead(peer);
+    if (!client || peer === null) {
+      await conversation.open(null);
+      return;
+    }
+    await conversation.open(client.conversationWith(peer), (c, q) => client.history(c, q));
+    await markRead(peer);
   }
 
   /** Marks the open conversation read (the window got focus). */
@@ -282,6 +299,7 @@ export const useChatStore = defineStore('chat', () => {
     failed,
     activePeer,
     filter,
+    incompatible,
     contacts,
     visibleContacts,
     activeContact,

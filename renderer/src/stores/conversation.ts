@@ -1,23 +1,21 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { StoredMessage } from '../../../client/storage';
-import { compareMessages, insertionIndex } from '../lib/messageOrder';
+import { compareMessages, insertionIndex } from '../../../client/order';
+import type { HistoryQuery, StoredMessage } from '../../../client/storage';
 
-/** Messages read from local storage per page. */
+/** Messages read per page (from local storage, or from the server when it runs out). */
 export const PAGE_SIZE = 100;
 
 /** Source of history pages (the engine's `history`). */
-export type HistorySource = (
-  peer: string,
-  query: { limit: number; before?: { sortTs: number; key: string } },
-) => Promise<StoredMessage[]>;
+export type HistorySource = (conv: string, query: HistoryQuery) => Promise<StoredMessage[]>;
 
 /**
- * The open conversation: its messages in order, each exactly once (by key),
- * loaded page by page from local storage and kept up to date by engine events.
+ * The open conversation: its messages in the server's order (by `seq`;
+ * messages still being sent after the newest known one), each exactly once
+ * (by key), loaded page by page and kept up to date by engine events.
  */
 export const useConversationStore = defineStore('conversation', () => {
-  const peer = ref<string | null>(null);
+  const conv = ref<string | null>(null);
   /** Messages oldest first; replaced (never mutated) on every change, so props see it. */
   const messages = shallowRef<StoredMessage[]>([]);
   const index = new Map<string, StoredMessage>();
@@ -29,20 +27,20 @@ export const useConversationStore = defineStore('conversation', () => {
   /** Number of messages loaded. */
   const count = computed(() => messages.value.length);
 
-  /** Opens `peerId`'s conversation and loads its newest page. */
-  async function open(peerId: string | null, history?: HistorySource): Promise<void> {
+  /** Opens conversation `id` and loads its newest page. */
+  async function open(id: string | null, history?: HistorySource): Promise<void> {
     generation++;
-    peer.value = peerId;
+    conv.value = id;
     source = history;
     index.clear();
     messages.value = [];
-    hasMore.value = peerId !== null;
-    if (peerId !== null) await loadOlder();
+    hasMore.value = id !== null;
+    if (id !== null) await loadOlder();
   }
 
   /** Loads the page before the oldest loaded message. */
   async function loadOlder(): Promise<void> {
-    const current = peer.value;
+    const current = conv.value;
     if (!current || !source || loading.value || !hasMore.value) return;
     const gen = generation;
     loading.value = true;
@@ -50,7 +48,7 @@ export const useConversationStore = defineStore('conversation', () => {
       const oldest = messages.value[0];
       const page = await source(current, {
         limit: PAGE_SIZE,
-        ...(oldest ? { before: { sortTs: oldest.sortTs, key: oldest.key } } : {}),
+        ...(oldest ? { before: { posA: oldest.posA, posB: oldest.posB, key: oldest.key } } : {}),
       });
       if (gen !== generation) return;
       hasMore.value = page.length === PAGE_SIZE;
@@ -73,21 +71,26 @@ export const useConversationStore = defineStore('conversation', () => {
 
   /**
    * Adds or updates one message of the open conversation. A message already
-   * shown is replaced in place, never shown twice.
+   * shown is replaced, never shown twice; it moves when its place changed
+   * (its `seq` arrived).
    */
   function upsert(m: StoredMessage): void {
-    if (m.peer !== peer.value) return;
+    if (m.conv !== conv.value) return;
     const list = messages.value;
     const existing = index.get(m.key);
     if (existing) {
       const guess = insertionIndex(list, existing);
       const at = list[guess] === existing ? guess : list.indexOf(existing);
       index.set(m.key, m);
-      if (at >= 0) {
-        const next = list.slice();
+      if (at < 0) return;
+      const next = list.slice();
+      if (compareMessages(existing, m) === 0) {
         next[at] = m;
-        messages.value = next;
+      } else {
+        next.splice(at, 1);
+        next.splice(insertionIndex(next, m), 0, m);
       }
+      messages.value = next;
       return;
     }
     // Older than what is loaded while older pages remain: it comes with its page.
@@ -104,5 +107,5 @@ export const useConversationStore = defineStore('conversation', () => {
     return index.get(key);
   }
 
-  return { peer, messages, hasMore, loading, count, open, loadOlder, upsert, get };
+  return { conv, messages, hasMore, loading, count, open, loadOlder, upsert, get };
 });

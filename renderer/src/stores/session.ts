@@ -2,6 +2,8 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { ApiError, login, logout, register } from '../../../client/api';
 import { usernameSchema, type Session } from '../../../protocol';
+import { desktopBridge } from '../desktop/desktop';
+import { describeDevice } from '../lib/deviceName';
 import { readStored, writeStored } from '../lib/persist';
 
 /** Why signing in did not work: a known code (translated by the view) and the server's text. */
@@ -62,7 +64,11 @@ export const useSessionStore = defineStore('session', () => {
     if (error.value) return false;
     busy.value = true;
     try {
-      const body = { username: username.trim().toLowerCase(), password };
+      const body = {
+        username: username.trim().toLowerCase(),
+        password,
+        deviceName: describeDevice(navigator.userAgent, desktopBridge() !== undefined),
+      };
       const name = displayName?.trim();
       const result =
         kind === 'login'

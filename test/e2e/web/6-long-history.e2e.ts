@@ -28,7 +28,8 @@ test('10,000 messages: opens fast, virtualized, scrolls back to the first', asyn
         r.onsuccess = () => resolve(r.result);
         r.onerror = () => reject(r.error);
       });
-      const tx = db.transaction(['messages', 'conversations'], 'readwrite');
+      const conv = me < peer ? `d:${me}:${peer}` : `d:${peer}:${me}`;
+      const tx = db.transaction(['messages', 'convs'], 'readwrite');
       const start = Date.now() - count * 60_000;
       let last = '';
       for (let i = 0; i < count; i++) {
@@ -43,18 +44,34 @@ test('10,000 messages: opens fast, virtualized, scrolls back to the first', asyn
           id,
           from,
           to: out ? peer : me,
+          conv,
           peer,
           direction: out ? 'out' : 'in',
           body,
-          sortTs: ts,
+          seq: i + 1,
+          posA: i + 1,
+          posB: 0,
           ts,
           ...(out ? { status: 'delivered' } : {}),
         });
       }
-      tx.objectStore('conversations').put({
+      tx.objectStore('convs').put({
+        conv,
+        kind: 'direct',
         peer,
         lastKey: last,
-        lastSortTs: start + (count - 1) * 60_000,
+        lastPosA: count,
+        lastPosB: 0,
+        activity: start + (count - 1) * 60_000,
+        lastSeq: count,
+        oldestSeq: 1,
+        complete: true,
+        readSeq: count,
+        readDirty: false,
+        snapUnread: 0,
+        snapThrough: count,
+        liveUnread: 0,
+        legacyUnread: 0,
         unread: 0,
       });
       await new Promise((resolve, reject) => {

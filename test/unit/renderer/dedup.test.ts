@@ -1,7 +1,8 @@
 // @vitest-environment happy-dom
 import { flushPromises, mount } from '@vue/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { StoredMessage } from '../../../client/storage';
+import { compareMessages } from '../../../client/order';
+import type { HistoryQuery, StoredMessage } from '../../../client/storage';
 import MessageList from '../../../renderer/src/components/MessageList.vue';
 import { PAGE_SIZE, useConversationStore } from '../../../renderer/src/stores/conversation';
 import { fakeViewport, message, plugins } from './helpers';
@@ -10,18 +11,10 @@ beforeAll(() => fakeViewport());
 
 /** A history source over `all` (newest first, strictly before the cursor), like the engine's. */
 function historyOf(all: StoredMessage[]) {
-  const sorted = [...all].sort((a, b) => b.sortTs - a.sortTs || (a.key < b.key ? 1 : -1));
-  return async (
-    _peer: string,
-    q: { limit: number; before?: { sortTs: number; key: string } },
-  ): Promise<StoredMessage[]> => {
+  const sorted = [...all].sort((a, b) => compareMessages(b, a));
+  return async (_conv: string, q: HistoryQuery): Promise<StoredMessage[]> => {
     const before = q.before;
-    return sorted
-      .filter(
-        (m) =>
-          !before || m.sortTs < before.sortTs || (m.sortTs === before.sortTs && m.key < before.key),
-      )
-      .slice(0, q.limit);
+    return sorted.filter((m) => !before || compareMessages(m, before) < 0).slice(0, q.limit);
   };
 }
 
@@ -31,7 +24,7 @@ describe('a message is shown exactly once', () => {
     const store = useConversationStore();
     const a = message({ direction: 'in', id: 'a' });
     const b = message({ direction: 'out', id: 'b', status: 'sent' });
-    await store.open('peer', historyOf([a, b]));
+    await store.open('d:me:peer', historyOf([a, b]));
     expect(store.messages.map((m) => m.id)).toEqual(['a', 'b']);
 
     // The same incoming message again (retransmission, reconnect, offline pull).
@@ -43,7 +36,7 @@ describe('a message is shown exactly once', () => {
     expect(store.messages[1]!.status).toBe('delivered');
 
     // Another conversation's message is not shown here.
-    store.upsert(message({ direction: 'in', id: 'c', peer: 'other' }));
+    store.upsert(message({ direction: 'in', id: 'c', peer: 'other', conv: 'd:me:other' }));
     expect(store.count).toBe(2);
   });
 
@@ -54,7 +47,7 @@ describe('a message is shown exactly once', () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const source = historyOf([old]);
-    const opening = store.open('peer', async (peer, q) => {
+    const opening = store.open('d:me:peer', async (peer, q) => {
       const page = await source(peer, q);
       await gate;
       return page;
@@ -70,9 +63,9 @@ describe('a message is shown exactly once', () => {
     plugins();
     const store = useConversationStore();
     const all = Array.from({ length: PAGE_SIZE * 2 + 5 }, (_, i) =>
-      message({ id: `h${i}`, direction: i % 2 ? 'in' : 'out', sortTs: 1_000 + i }),
+      message({ id: `h${i}`, direction: i % 2 ? 'in' : 'out', posA: 1_000 + i }),
     );
-    await store.open('peer', historyOf(all));
+    await store.open('d:me:peer', historyOf(all));
     expect(store.count).toBe(PAGE_SIZE);
     await store.loadOlder();
     await store.loadOlder();
@@ -85,7 +78,7 @@ describe('a message is shown exactly once', () => {
     const a = message({ direction: 'in', id: 'dup' });
     const b = message({ direction: 'out', id: 'mine', status: 'delivered' });
     const store = useConversationStore();
-    await store.open('peer', historyOf([a, b]));
+    await store.open('d:me:peer', historyOf([a, b]));
     store.upsert({ ...a });
     const wrapper = mount(MessageList, {
       ...setup,

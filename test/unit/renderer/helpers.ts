@@ -21,16 +21,21 @@ export function message(
   const direction = overrides.direction ?? 'out';
   const id = overrides.id ?? `m${seq}`;
   const from = direction === 'out' ? 'me' : 'peer';
+  const at = Date.UTC(2025, 0, 1, 12, 0, seq);
   return {
     key: `${from}/${id}`,
     id,
     from,
     to: direction === 'out' ? 'peer' : 'me',
+    conv: 'd:me:peer',
     peer: 'peer',
     direction,
     body: `message ${seq}`,
-    sortTs: Date.UTC(2025, 0, 1, 12, 0, seq),
-    ...(direction === 'out' ? { status: 'pending' as OutStatus } : { ts: Date.UTC(2025, 0, 1) }),
+    seq,
+    posA: seq,
+    posB: 0,
+    ts: at,
+    ...(direction === 'out' ? { status: 'pending' as OutStatus } : {}),
     ...overrides,
   };
 }

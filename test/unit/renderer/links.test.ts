@@ -26,9 +26,9 @@ describe('day separators', () => {
     const day1 = new Date(2025, 0, 1, 10).getTime();
     const day2 = new Date(2025, 0, 2, 9).getTime();
     const rows = buildRows([
-      message({ sortTs: day1 }),
-      message({ sortTs: day1 + 60_000 }),
-      message({ sortTs: day2 }),
+      message({ ts: day1 }),
+      message({ ts: day1 + 60_000 }),
+      message({ ts: day2 }),
     ]);
     expect(rows.map((r) => r.day !== null)).toEqual([true, false, true]);
     expect(rows.map((r) => r.key)).toEqual(rows.map((r) => r.message.key));

@@ -40,7 +40,7 @@ function mountConversation() {
   chat.users = [{ userId: 'peer', username: 'peer', displayName: 'Peer', online: true }];
   chat.activePeer = 'peer';
   const failed = message({ id: 'f1', body: 'lost in transit', status: 'failed' });
-  conversation.peer = 'peer';
+  conversation.conv = 'd:me:peer';
   conversation.messages = [message({ id: 'ok1', status: 'delivered' }), failed];
   chat.failed = new Map([[failed.key, failed]]);
   const resend = vi.fn(async () => undefined);

@@ -1,0 +1,371 @@
+import { directPeer, type OutState, type ReadState } from '../protocol';
+import { compareMessages, positionOf } from './order';
+import { canAdvance, type OutStatus } from './status';
+import {
+  messageKey,
+  type Added,
+  type ClientStorage,
+  type Conversation,
+  type ConversationSummary,
+  type HistoryQuery,
+  type ServerEntry,
+  type StoredMessage,
+} from './storage';
+
+/** An exclusive bound of a range of one conversation, in conversation order. */
+export type Bound = readonly [posA: number, posB: number, key: string];
+
+/** Below every position of a given `posA`. */
+const LOW_KEY = '';
+/** Above every position of a given `posA`. */
+const HIGH_KEY = '\uffff';
+const HIGH_B = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The primitive operations a storage backend gives {@link LogCache}. Every
+ * call made inside one `atomic` callback belongs to one transaction.
+ */
+export interface CacheBackend {
+  /** Runs `fn` atomically; `fn` may only await this backend's calls. */
+  atomic<T>(fn: () => Promise<T>): Promise<T>;
+  getMessages(keys: string[]): Promise<(StoredMessage | undefined)[]>;
+  putMessages(list: StoredMessage[]): Promise<void>;
+  /** Messages of `conv` strictly between two bounds, in order or reversed, at most `limit` (may be `Infinity`). */
+  range(
+    conv: string,
+    lower: Bound | undefined,
+    upper: Bound | undefined,
+    limit: number,
+    reverse: boolean,
+  ): Promise<StoredMessage[]>;
+  /** Messages in any of the given statuses. */
+  byStatus(statuses: OutStatus[]): Promise<StoredMessage[]>;
+  getConversation(conv: string): Promise<Conversation | undefined>;
+  putConversation(row: Conversation): Promise<void>;
+  allConversations(): Promise<Conversation[]>;
+  getMeta(name: string): Promise<unknown>;
+  setMeta(name: string, value: unknown): Promise<void>;
+  close(): void;
+}
+
+const STATUS_OF: Record<OutState, OutStatus> = {
+  sent: 'sent',
+  stored: 'stored',
+  delivered: 'delivered',
+};
+
+/** A conversation row with nothing in it yet. */
+export function emptyConversation(conv: string, peer: string): Conversation {
+  return {
+    conv,
+    kind: 'direct',
+    peer,
+    activity: 0,
+    lastSeq: 0,
+    complete: false,
+    readSeq: 0,
+    readDirty: false,
+    snapUnread: 0,
+    snapThrough: 0,
+    liveUnread: 0,
+    legacyUnread: 0,
+    unread: 0,
+  };
+}
+
+function withUnread(row: Conversation): Conversation {
+  row.unread = row.snapUnread + row.liveUnread + row.legacyUnread;
+  return row;
+}
+
+/**
+ * {@link ClientStorage}'s rules (order, dedup, status, unread counts) over a
+ * {@link CacheBackend}, so that every backend behaves the same.
+ */
+export class LogCache implements ClientStorage {
+  constructor(private readonly backend: CacheBackend) {}
+
+  addOutgoing(message: StoredMessage): Promise<void> {
+    return this.backend.atomic(async () => {
+      const [existing] = await this.backend.getMessages([message.key]);
+      if (existing) throw new Error(`duplicate key ${message.key}`);
+      await this.backend.putMessages([message]);
+      const row =
+        (await this.backend.getConversation(message.conv)) ??
+        emptyConversation(message.conv, message.peer);
+      this.touch(row, message);
+      await this.backend.putConversation(row);
+    });
+  }
+
+  advance(
+    key: string,
+    status: OutStatus,
+    patch: { ts?: number; seq?: number; deadline?: number } = {},
+  ): Promise<StoredMessage | undefined> {
+    return this.backend.atomic(async () => {
+      const [current] = await this.backend.getMessages([key]);
+      if (!current?.status) return undefined;
+      const next: StoredMessage = { ...current };
+      let changed = false;
+      if (canAdvance(current.status, status)) {
+        next.status = status;
+        if (patch.deadline !== undefined) next.deadline = patch.deadline;
+        changed = true;
+      }
+      if (patch.ts !== undefined && next.ts === undefined) {
+        next.ts = patch.ts;
+        changed = true;
+      }
+      if (patch.seq !== undefined && next.seq === undefined) {
+        next.seq = patch.seq;
+        Object.assign(next, positionOf(patch.seq, 0, 0));
+        changed = true;
+      }
+      if (!changed) return undefined;
+      await this.backend.putMessages([next]);
+      if (next.seq !== current.seq) {
+        const row =
+          (await this.backend.getConversation(next.conv)) ??
+          emptyConversation(next.conv, next.peer);
+        this.touch(row, next);
+        await this.backend.putConversation(row);
+      }
+      return next;
+    });
+  }
+
+  addFromServer(me: string, entries: ServerEntry[]): Promise<Added> {
+    if (entries.length === 0) return Promise.resolve({ fresh: [], changed: [] });
+    return this.backend.atomic(async () => {
+      const unique = [...new Map(entries.map((e) => [messageKey(e.from, e.id), e])).values()];
+      const existing = await this.backend.getMessages(unique.map((e) => messageKey(e.from, e.id)));
+      const fresh: StoredMessage[] = [];
+      const changed: StoredMessage[] = [];
+      unique.forEach((e, i) => {
+        const had = existing[i];
+        if (had) {
+          const next = this.merge(had, e);
+          if (next) changed.push(next);
+          return;
+        }
+        if (e.body === undefined) return; // expired on the server, never seen here
+        const out = e.from === me;
+        const m: StoredMessage = {
+          key: messageKey(e.from, e.id),
+          id: e.id,
+          from: e.from,
+          to: e.to,
+          conv: e.conv,
+          peer: directPeer(e.conv, me) ?? (out ? e.to : e.from),
+          direction: out ? 'out' : 'in',
+          body: e.body,
+          seq: e.seq,
+          ts: e.ts,
+          ...positionOf(e.seq, 0, 0),
+        };
+        if (out) m.status = STATUS_OF[e.state ?? (e.to === me ? 'delivered' : 'sent')];
+        fresh.push(m);
+      });
+      if (fresh.length + changed.length === 0) return { fresh, changed };
+      await this.backend.putMessages([...fresh, ...changed]);
+      const byConv = new Map<string, StoredMessage[]>();
+      for (const m of [...fresh, ...changed])
+        byConv.set(m.conv, [...(byConv.get(m.conv) ?? []), m]);
+      const freshKeys = new Set(fresh.map((m) => m.key));
+      for (const [conv, list] of byConv) {
+        const row =
+          (await this.backend.getConversation(conv)) ?? emptyConversation(conv, list[0]!.peer);
+        for (const m of list) {
+          const wasUnreadBefore = Math.max(row.snapThrough, row.readSeq);
+          this.touch(row, m);
+          if (freshKeys.has(m.key) && m.direction === 'in' && (m.seq ?? 0) > wasUnreadBefore) {
+            row.liveUnread++;
+          }
+        }
+        await this.backend.putConversation(withUnread(row));
+      }
+      return { fresh, changed };
+    });
+  }
+
+  historyLoaded(conv: string, before: number, complete: boolean): Promise<void> {
+    return this.backend.atomic(async () => {
+      const row = await this.backend.getConversation(conv);
+      if (!row) return;
+      row.historyBefore = Math.min(row.historyBefore ?? before, before);
+      row.complete ||= complete;
+      await this.backend.putConversation(row);
+    });
+  }
+
+  async get(key: string): Promise<StoredMessage | undefined> {
+    const [m] = await this.backend.getMessages([key]);
+    return m;
+  }
+
+  async outgoingByStatus(statuses: OutStatus[]): Promise<StoredMessage[]> {
+    const rows = await this.backend.byStatus(statuses);
+    return rows
+      .filter((m) => m.outbox === true)
+      .sort((a, b) => (a.composedAt ?? 0) - (b.composedAt ?? 0));
+  }
+
+  async mirroredUnfinished(limit: number): Promise<StoredMessage[]> {
+    const rows = await this.backend.byStatus(['sent', 'stored']);
+    return rows
+      .filter((m) => m.outbox !== true)
+      .sort((a, b) => (a.ts ?? 0) - (b.ts ?? 0))
+      .slice(0, limit);
+  }
+
+  history(conv: string, query: HistoryQuery): Promise<StoredMessage[]> {
+    const upper: Bound | undefined = query.before
+      ? [query.before.posA, query.before.posB, query.before.key]
+      : undefined;
+    return this.backend.range(conv, undefined, upper, query.limit, true);
+  }
+
+  async conversations(): Promise<ConversationSummary[]> {
+    const rows = await this.backend.allConversations();
+    rows.sort((a, b) => b.activity - a.activity);
+    const lasts = await this.backend.getMessages(rows.map((r) => r.lastKey ?? ''));
+    return rows.map((r, i) => ({ ...r, last: lasts[i] }));
+  }
+
+  conversation(conv: string): Promise<Conversation | undefined> {
+    return this.backend.getConversation(conv);
+  }
+
+  ensureConversation(conv: string, peer: string, lastSeq: number, activity: number): Promise<void> {
+    return this.backend.atomic(async () => {
+      const row = (await this.backend.getConversation(conv)) ?? emptyConversation(conv, peer);
+      if (row.lastSeq >= lastSeq && row.activity >= activity && row.peer === peer) return;
+      row.lastSeq = Math.max(row.lastSeq, lastSeq);
+      row.activity = Math.max(row.activity, activity);
+      await this.backend.putConversation(row);
+    });
+  }
+
+  applyReadState(state: ReadState): Promise<Conversation | undefined> {
+    return this.backend.atomic(async () => {
+      const row = await this.backend.getConversation(state.conv);
+      if (!row) return undefined;
+      const readSeq = Math.max(row.readSeq, state.readSeq);
+      if (state.through >= row.snapThrough) {
+        // Messages this device already read beyond the server's position are not unread.
+        const extra =
+          readSeq > state.readSeq
+            ? await this.countIncoming(state.conv, state.readSeq, Math.min(readSeq, state.through))
+            : 0;
+        row.snapUnread = Math.max(0, state.unread - extra);
+        row.snapThrough = state.through;
+      }
+      if (state.readSeq >= readSeq) row.readDirty = false;
+      if (readSeq > row.readSeq && readSeq >= row.lastSeq) row.legacyUnread = 0;
+      row.readSeq = readSeq;
+      row.lastSeq = Math.max(row.lastSeq, state.through);
+      row.liveUnread = await this.countIncoming(
+        state.conv,
+        Math.max(row.snapThrough, readSeq),
+        undefined,
+      );
+      await this.backend.putConversation(withUnread(row));
+      return row;
+    });
+  }
+
+  markRead(conv: string, seq: number): Promise<Conversation | undefined> {
+    return this.backend.atomic(async () => {
+      const row = await this.backend.getConversation(conv);
+      if (!row) return undefined;
+      const readSeq = Math.max(row.readSeq, seq);
+      row.snapUnread =
+        readSeq >= row.snapThrough ? 0 : await this.countIncoming(conv, readSeq, row.snapThrough);
+      row.liveUnread = await this.countIncoming(
+        conv,
+        Math.max(row.snapThrough, readSeq),
+        undefined,
+      );
+      row.legacyUnread = 0;
+      if (readSeq > row.readSeq) row.readDirty = true;
+      row.readSeq = readSeq;
+      await this.backend.putConversation(withUnread(row));
+      return row;
+    });
+  }
+
+  readSynced(conv: string, readSeq: number): Promise<void> {
+    return this.backend.atomic(async () => {
+      const row = await this.backend.getConversation(conv);
+      if (!row?.readDirty || row.readSeq > readSeq) return;
+      row.readDirty = false;
+      await this.backend.putConversation(row);
+    });
+  }
+
+  async dirtyReads(): Promise<Conversation[]> {
+    return (await this.backend.allConversations()).filter((r) => r.readDirty);
+  }
+
+  async getMeta<T>(name: string): Promise<T | undefined> {
+    return (await this.backend.getMeta(name)) as T | undefined;
+  }
+
+  setMeta(name: string, value: unknown): Promise<void> {
+    return this.backend.setMeta(name, value);
+  }
+
+  close(): void {
+    this.backend.close();
+  }
+
+  /** Folds a server entry into a message this device has; the new version, or undefined. */
+  private merge(had: StoredMessage, e: ServerEntry): StoredMessage | undefined {
+    const next: StoredMessage = { ...had };
+    let changed = false;
+    if (next.seq === undefined) {
+      next.seq = e.seq;
+      next.ts = e.ts;
+      Object.assign(next, positionOf(e.seq, 0, 0));
+      changed = true;
+    }
+    if (had.direction === 'out' && had.status && e.state) {
+      const status = STATUS_OF[e.state];
+      if (canAdvance(had.status, status)) {
+        next.status = status;
+        changed = true;
+      }
+    }
+    return changed ? next : undefined;
+  }
+
+  /** Updates a conversation row for a message added or moved into place. */
+  private touch(row: Conversation, m: StoredMessage): void {
+    const lastPos = row.lastKey
+      ? { posA: row.lastPosA ?? 0, posB: row.lastPosB ?? 0, key: row.lastKey }
+      : undefined;
+    if (!lastPos || row.lastKey === m.key || compareMessages(m, lastPos) >= 0) {
+      row.lastKey = m.key;
+      row.lastPosA = m.posA;
+      row.lastPosB = m.posB;
+    }
+    row.activity = Math.max(row.activity, m.ts ?? m.composedAt ?? 0);
+    if (m.seq !== undefined) {
+      row.lastSeq = Math.max(row.lastSeq, m.seq);
+      row.oldestSeq = Math.min(row.oldestSeq ?? m.seq, m.seq);
+    }
+  }
+
+  /** Incoming messages of `conv` cached with `lo < seq ≤ hi` (no upper bound when undefined). */
+  private async countIncoming(conv: string, lo: number, hi: number | undefined): Promise<number> {
+    const rows = await this.backend.range(
+      conv,
+      [lo, HIGH_B, HIGH_KEY],
+      hi === undefined ? undefined : [hi + 1, -1, LOW_KEY],
+      Infinity,
+      false,
+    );
+    return rows.filter((m) => m.direction === 'in' && m.seq !== undefined).length;
+  }
+}

@@ -1,0 +1,154 @@
+import {
+  BACKFILL_PER_CONVERSATION,
+  convListASchema,
+  directPeer,
+  historyASchema,
+  HISTORY_MAX_LIMIT,
+  readASchema,
+  readNSchema,
+  statusASchema,
+  STATUS_MAX_IDS,
+  type ClientPolicy,
+} from '../protocol';
+import type { Added, ClientStorage, Conversation } from './storage';
+
+/** What conversation sync needs from the connection. */
+export interface SyncLink {
+  connected(): boolean;
+  /** Emits an event with a timeout and resolves with its answer. */
+  ask(event: string, payload: unknown, timeoutMs: number): Promise<unknown>;
+}
+
+/** Dependencies of {@link ConversationSync}. */
+export interface SyncDeps {
+  userId: string;
+  storage: ClientStorage;
+  link: SyncLink;
+  policy: () => ClientPolicy;
+  /** Called with what a history page or status refresh added (already persisted). */
+  added: (added: Added) => void;
+  /** Called when a conversation's read state or unread count changed. */
+  conversation: (row: Conversation) => void;
+  /** A request failed (it is retried at the next connection). */
+  failed: (error: unknown) => void;
+}
+
+/**
+ * Keeps this device's picture of the person's conversations in step with
+ * the server: the list with read positions and unread counts (`conv:list`),
+ * recent history for conversations it has never seen (`history:R`), older
+ * pages as the person scrolls up, read positions both ways (`read:R`,
+ * `read:N`), and where the person's messages from other devices stand
+ * (`status:R`).
+ */
+export class ConversationSync {
+  constructor(private readonly deps: SyncDeps) {}
+
+  private get timeout(): number {
+    return this.deps.policy().ackTimeoutMs * 2;
+  }
+
+  /** After every (re)connect: list, reads, backfill, statuses. */
+  async refresh(): Promise<void> {
+    const { storage, link } = this.deps;
+    try {
+      const list = convListASchema.parse(await link.ask('conv:list', {}, this.timeout));
+      const empty: string[] = [];
+      for (const c of list.conversations) {
+        const before = await storage.conversation(c.conv);
+        await storage.ensureConversation(c.conv, c.peer, c.lastSeq, c.lastTs);
+        const row = await storage.applyReadState(c);
+        if (row) this.deps.conversation(row);
+        if (!before?.lastKey && c.lastSeq > 0) empty.push(c.conv);
+      }
+      await this.flushReads();
+      for (const conv of empty) await this.older(conv, BACKFILL_PER_CONVERSATION);
+      await this.refreshMirrored();
+    } catch (error) {
+      this.deps.failed(error);
+    }
+  }
+
+  /**
+   * Loads the page of `conv` before the oldest message cached from the
+   * server; false when there is nothing older (or no connection).
+   */
+  async older(conv: string, limit = BACKFILL_PER_CONVERSATION): Promise<boolean> {
+    const { storage, link } = this.deps;
+    const row = await storage.conversation(conv);
+    if (row?.complete || !link.connected()) return false;
+    const before = Math.min(row?.historyBefore ?? Infinity, row?.oldestSeq ?? Infinity);
+    const answer = historyASchema.parse(
+      await link.ask(
+        'history:R',
+        {
+          conv,
+          limit: Math.min(limit, HISTORY_MAX_LIMIT),
+          ...(Number.isFinite(before) ? { before } : {}),
+        },
+        this.timeout,
+      ),
+    );
+    const added = await storage.addFromServer(this.deps.userId, answer.messages);
+    // Entries without a body (expired) are not kept, but they do move the cursor.
+    const oldest = answer.messages[0]?.seq ?? (Number.isFinite(before) ? before : 1);
+    await storage.historyLoaded(conv, oldest, !answer.more);
+    this.deps.added(added);
+    return answer.messages.length > 0;
+  }
+
+  /** The person read `conv` up to `seq` here: record it, tell the server. */
+  async markRead(conv: string, seq: number): Promise<void> {
+    const row = await this.deps.storage.markRead(conv, seq);
+    if (!row) return;
+    this.deps.conversation(row);
+    if (row.readDirty && this.deps.link.connected()) await this.sendRead(row.conv, row.readSeq);
+  }
+
+  /** `read:N`: the person read on another device. */
+  async onReadN(packet: unknown): Promise<void> {
+    const parsed = readNSchema.safeParse(packet);
+    if (!parsed.success) return;
+    const peer = directPeer(parsed.data.conv, this.deps.userId);
+    if (peer === undefined) return;
+    await this.deps.storage.ensureConversation(parsed.data.conv, peer, parsed.data.through, 0);
+    const row = await this.deps.storage.applyReadState(parsed.data);
+    if (row) this.deps.conversation(row);
+  }
+
+  private async flushReads(): Promise<void> {
+    for (const row of await this.deps.storage.dirtyReads()) {
+      await this.sendRead(row.conv, row.readSeq);
+    }
+  }
+
+  private async sendRead(conv: string, seq: number): Promise<void> {
+    try {
+      const answer = readASchema.parse(
+        await this.deps.link.ask('read:R', { conv, seq }, this.timeout),
+      );
+      await this.deps.storage.readSynced(conv, answer.readSeq);
+      const row = await this.deps.storage.applyReadState(answer);
+      if (row) this.deps.conversation(row);
+    } catch (error) {
+      this.deps.failed(error);
+    }
+  }
+
+  /** Asks where the person's messages from other devices stand, when this device may have missed it. */
+  private async refreshMirrored(): Promise<void> {
+    const { storage, link, userId } = this.deps;
+    const open = await storage.mirroredUnfinished(STATUS_MAX_IDS);
+    if (open.length === 0) return;
+    const answer = statusASchema.parse(
+      await link.ask('status:R', { ids: open.map((m) => m.id) }, this.timeout),
+    );
+    const byId = new Map(open.map((m) => [m.id, m]));
+    const entries = answer.states.flatMap(({ id, state }) => {
+      const m = byId.get(id);
+      if (!m || m.seq === undefined || m.ts === undefined) return [];
+      return [{ id, from: userId, to: m.to, conv: m.conv, seq: m.seq, ts: m.ts, state }];
+    });
+    this.deps.added(await storage.addFromServer(userId, entries));
+  }
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+/**
+ * A conversation id. A direct conversation between two people exists
+ * implicitly: its id is `d:` and the two user ids in ascending order, so both
+ * sides (and the server) derive the same id without asking anyone.
+ */
+export const conversationIdSchema = z
+  .string()
+  .max(140)
+  .regex(/^d:[A-Za-z0-9_-]{1,64}:[A-Za-z0-9_-]{1,64}$/);
+/** A conversation id. */
+export type ConversationId = z.infer<typeof conversationIdSchema>;
+
+/** The id of the direct conversation between `a` and `b` (order does not matter). */
+export function directConversationId(a: string, b: string): ConversationId {
+  return a <= b ? `d:${a}:${b}` : `d:${b}:${a}`;
+}
+
+/** The other person of direct conversation `conv` as seen by `me` (`me` for a note to self). */
+export function directPeer(conv: ConversationId, me: string): string | undefined {
+  const [kind, a, b] = conv.split(':');
+  if (kind !== 'd' || a === undefined || b === undefined) return undefined;
+  if (a === me) return b;
+  if (b === me) return a;
+  return undefined;
+}

@@ -1,0 +1,48 @@
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import { fetchDevices, signOutDevice } from '../../../client/api';
+import type { Device } from '../../../protocol';
+import { useSessionStore } from './session';
+
+/** The signed-in person's devices, for Settings: listed on demand, one can be signed out. */
+export const useDevicesStore = defineStore('devices', () => {
+  const session = useSessionStore();
+  const list = ref<Device[]>([]);
+  const loading = ref(false);
+  const error = ref<string | null>(null);
+
+  function credentials(): { url: string; token: string } | undefined {
+    const url = session.serverUrl;
+    const token = session.session?.token;
+    return url && token ? { url, token } : undefined;
+  }
+
+  /** Loads the list from the server. */
+  async function load(): Promise<void> {
+    const c = credentials();
+    if (!c) return;
+    loading.value = true;
+    try {
+      list.value = await fetchDevices(c.url, c.token);
+      error.value = null;
+    } catch (e) {
+      error.value = e instanceof Error ? e.message : String(e);
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  /** Signs another device out (its session ends at once), then reloads the list. */
+  async function signOut(deviceId: string): Promise<void> {
+    const c = credentials();
+    if (!c) return;
+    try {
+      await signOutDevice(c.url, c.token, deviceId);
+    } catch (e) {
+      error.value = e instanceof Error ? e.message : String(e);
+    }
+    await load();
+  }
+
+  return { list, loading, error, load, signOut };
+});
