@@ -26,10 +26,11 @@ interface V1Conversation {
 }
 
 /**
- * Version 1 → 2: messages get their conversation id and a position (before
- * the server tells their `seq`: after nothing, in their old time order);
- * conversations are re-keyed by conversation id, and their unread counts
- * are kept until the person reads them. Everything stays visible.
+ * Version 1 → 2: messages get their conversation id and keep the order the
+ * person saw, as a block before everything stored since (`legacy`, position
+ * `[0, old time]`); conversations are re-keyed by conversation id, and their
+ * unread counts are kept until the person reads them. Everything stays
+ * visible, nothing moves.
  */
 async function upgradeFromV1(tx: Transaction): Promise<void> {
   const convOf = new Map<string, string>();
@@ -41,6 +42,7 @@ async function upgradeFromV1(tx: Transaction): Promise<void> {
       convOf.set(m.key, m.conv);
       m.posA = 0;
       m.posB = Math.max(1, m.sortTs ?? m.ts ?? 1);
+      m.legacy = true;
       if (m.direction === 'out') {
         m.outbox = true;
         m.composedAt = m.sortTs;

@@ -119,7 +119,7 @@ export class LogCache implements ClientStorage {
       }
       if (patch.seq !== undefined && next.seq === undefined) {
         next.seq = patch.seq;
-        Object.assign(next, positionOf(patch.seq, 0, 0));
+        if (!next.legacy) Object.assign(next, positionOf(patch.seq, 0, 0));
         changed = true;
       }
       if (!changed) return undefined;
@@ -262,7 +262,6 @@ export class LogCache implements ClientStorage {
         row.snapThrough = state.through;
       }
       if (state.readSeq >= readSeq) row.readDirty = false;
-      if (readSeq > row.readSeq && readSeq >= row.lastSeq) row.legacyUnread = 0;
       row.readSeq = readSeq;
       row.lastSeq = Math.max(row.lastSeq, state.through);
       row.liveUnread = await this.countIncoming(
@@ -327,7 +326,7 @@ export class LogCache implements ClientStorage {
     if (next.seq === undefined) {
       next.seq = e.seq;
       next.ts = e.ts;
-      Object.assign(next, positionOf(e.seq, 0, 0));
+      if (!next.legacy) Object.assign(next, positionOf(e.seq, 0, 0));
       changed = true;
     }
     if (had.direction === 'out' && had.status && e.state) {

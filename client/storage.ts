@@ -33,6 +33,11 @@ export interface StoredMessage {
   outbox?: boolean;
   /** Outbox only: this device's clock when it was written. */
   composedAt?: number;
+  /**
+   * Kept from a v1 local database: it keeps the place it had then (a block
+   * before everything stored since the upgrade), even once its `seq` is known.
+   */
+  legacy?: true;
 }
 
 /** A conversation as the client keeps it. */

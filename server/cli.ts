@@ -1,13 +1,31 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { clientPolicySchema, DEFAULT_CLIENT_POLICY, DEFAULT_PORT } from '../protocol';
+import {
+  clientPolicySchema,
+  DEFAULT_CLIENT_POLICY,
+  DEFAULT_PORT,
+  MIN_PROTOCOL_VERSION,
+  PROTOCOL_VERSION,
+} from '../protocol';
 import { createImServer } from './index';
 import { createLogger } from './logger';
 
 const USAGE = `usage: npm run serve -- [--host H] [--port P] [--data DIR]
                           [--client-ack-timeout-ms N] [--client-max-attempts N]
-                          [--log-level LEVEL] [--closed-registration]`;
+                          [--registration open|closed] [--retention-days N]
+                          [--min-protocol N] [--log-level LEVEL]
+
+  --host H                    interface to bind (default 0.0.0.0)
+  --port P                    port, 0 picks a free one (default 7420)
+  --data DIR                  data directory, created if absent (default ./data)
+  --client-ack-timeout-ms N   retry policy handed to clients (default 5000)
+  --client-max-attempts N     retry policy handed to clients (default 5)
+  --registration open|closed  whether anyone may create an account (default open)
+  --closed-registration       the same as --registration closed
+  --retention-days N          delete messages older than N days (default: keep)
+  --min-protocol N            refuse clients older than protocol N (default 1)
+  --log-level LEVEL           pino level on stderr (default info)`;
 
 function intFlag(
   name: string,
@@ -45,6 +63,9 @@ async function main(): Promise<void> {
       'client-max-attempts': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       'closed-registration': { type: 'boolean', default: false },
+      registration: { type: 'string' },
+      'retention-days': { type: 'string' },
+      'min-protocol': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -70,6 +91,21 @@ async function main(): Promise<void> {
       100,
     ),
   });
+  const registration = values.registration ?? (values['closed-registration'] ? 'closed' : 'open');
+  if (registration !== 'open' && registration !== 'closed') {
+    throw new Error(`--registration must be open or closed, got "${registration}"`);
+  }
+  const retentionDays =
+    values['retention-days'] === undefined
+      ? undefined
+      : intFlag('--retention-days', values['retention-days'], 0, 1, 36_500);
+  const minProtocol = intFlag(
+    '--min-protocol',
+    values['min-protocol'],
+    MIN_PROTOCOL_VERSION,
+    MIN_PROTOCOL_VERSION,
+    PROTOCOL_VERSION,
+  );
   const webRoot = fileURLToPath(new URL('../out/web', import.meta.url));
   const log = createLogger(values['log-level']);
   const scrypt = insecureScryptFromEnv();
@@ -83,7 +119,9 @@ async function main(): Promise<void> {
     port,
     dataDir: values.data,
     clientPolicy,
-    registrationOpen: !values['closed-registration'],
+    registrationOpen: registration === 'open',
+    retentionDays,
+    minProtocol,
     webRoot: existsSync(webRoot) ? webRoot : undefined,
     logger: log,
     ...(scrypt ? { scrypt } : {}),

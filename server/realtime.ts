@@ -63,6 +63,9 @@ type ImSocket = Socket<
 /** The room of connections that receive `presence:N`. */
 export const PRESENCE_ROOM = 'presence';
 
+/** Bytes of messages in one page: {@link MAX_PAGE_BYTES} less room for the envelope. */
+const PAGE_BUDGET = MAX_PAGE_BYTES - 1024;
+
 /** Live confirmations after which a device's cursor is moved forward. */
 const COMPACT_EVERY = 32;
 
@@ -293,7 +296,7 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
           // Read through the commit queue so earlier acks of this device apply first.
           const page = await commit.run(() => {
             if (socket.data.offlineCursor === 0) store.compact(scope);
-            return store.streamPage(scope, socket.data.offlineCursor, limit, MAX_PAGE_BYTES);
+            return store.streamPage(scope, socket.data.offlineCursor, limit, PAGE_BUDGET);
           });
           socket.data.offlineCursor = page.more ? page.lastGseq : 0;
           const messages = page.rows.map((r) => {
@@ -345,7 +348,7 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
         if (!parsed.ok) return reply(parsed);
         const { conv, before, limit } = parsed.value;
         if (!store.isMember(conv, me)) return reply(fail('not_found', 'no such conversation'));
-        const page = store.history(conv, before, limit ?? HISTORY_DEFAULT_LIMIT, MAX_PAGE_BYTES);
+        const page = store.history(conv, before, limit ?? HISTORY_DEFAULT_LIMIT, PAGE_BUDGET);
         const messages = page.rows.map((r): HistoryEntry => {
           if (r.body !== null) return toPush(r as LogRow & { body: string }, me);
           const { body: _gone, ...entry } = toPush({ ...r, body: '' }, me);

@@ -104,9 +104,12 @@ function hashBody(body: string): Buffer {
   return createHash('sha256').update(body, 'utf8').digest();
 }
 
-/** Roughly the JSON size of a row as it goes on the wire (the body dominates). */
+/** The JSON size of a row as a `msg:N` payload, with the longest `state` (plus a comma). */
 export function wireSize(row: LogRow): number {
-  return Buffer.byteLength(JSON.stringify(row.body ?? '')) + 240;
+  const { sender: from, recipient: to, id, body, ts, seq, conv } = row;
+  return (
+    Buffer.byteLength(JSON.stringify({ id, from, to, body, ts, seq, conv, state: 'delivered' })) + 1
+  );
 }
 
 /**

@@ -32,6 +32,10 @@ describe('server/cli.ts', () => {
       tmp.dir,
       '--client-max-attempts',
       '3',
+      '--registration',
+      'open',
+      '--retention-days',
+      '30',
     ];
     const server = await startChildServer(args, FAST_HASH);
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -70,6 +74,15 @@ describe('server/cli.ts', () => {
     const unknown = runCli(['--frobnicate']);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toMatch(/Unknown option '--frobnicate'/);
+    const retention = runCli(['--retention-days', '0']);
+    expect(retention.status).toBe(1);
+    expect(retention.stderr).toContain('--retention-days must be an integer from 1 to 36500');
+    const registration = runCli(['--registration', 'maybe']);
+    expect(registration.status).toBe(1);
+    expect(registration.stderr).toContain('--registration must be open or closed');
+    const help = runCli(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--retention-days N');
   });
 
   it('says so when the port is in use', async () => {

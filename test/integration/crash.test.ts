@@ -5,6 +5,7 @@ import {
   connected,
   countIncoming,
   newUser,
+  nextEvent,
   startClient,
   statusReached,
   storageFor,
@@ -84,6 +85,32 @@ describe('crashes', () => {
     expect(history).toHaveLength(21);
     expect(new Set(history.map((m) => m.id)).size).toBe(21);
     for (const m of [first, ...burst]) expect(shown.get(m.key)).toBe(1);
+  });
+
+  it('holds what it acknowledged: sender gone after msg:A, server SIGKILLed, only the recipient connects', async () => {
+    const env = await serverAndProxy();
+    const alice = await newUser(env.server.url, 'alice');
+    const bob = await newUser(env.server.url, 'bob');
+    const aStore = storageFor(alice);
+    const a = await startClient(env.proxy.url, alice, { storage: aStore });
+    await connected(a);
+    // bob is offline; alice's messages reach the server (msg:A) and she leaves for good.
+    const sent = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => a.send(bob.userId, `kept by the server ${i}`)),
+    );
+    for (const m of sent) await statusReached(a, aStore, m.id, 'stored');
+    a.close();
+    aStore.close();
+    // No retransmission can hide a loss now: the server is the only copy.
+    await env.server.kill();
+    await env.restart();
+    const b = await client(env.proxy, bob);
+    const shown = countIncoming(b.c);
+    const conv = b.c.conversationWith(alice.userId);
+    while (shown.size < sent.length) await nextEvent(b.c, 'message');
+    const history = await b.c.history(conv, { limit: 100 });
+    expect(history.map((m) => m.body).reverse()).toEqual(sent.map((m) => m.body));
+    expect([...shown.values()]).toEqual(sent.map(() => 1));
   });
 
   it('resends a pending outbox after the client engine restarts', async () => {

@@ -1,5 +1,5 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import { register } from '../../client/api';
+import { login, register } from '../../client/api';
 import { DexieStorage } from '../../client/dexieStorage';
 import { ImClient, type ImClientEvents, type ImClientOptions } from '../../client/imClient';
 import type { StoredMessage } from '../../client/storage';
@@ -15,6 +15,79 @@ export async function newUser(url: string, prefix = 'user'): Promise<Session> {
   counter++;
   const username = `${prefix}${counter}_${Math.random().toString(36).slice(2, 8)}`;
   return register(url, { username, password: 'correct horse battery', displayName: username });
+}
+
+/** Signs `session`'s person in once more: a new device, with a session of its own. */
+export async function newDevice(
+  url: string,
+  session: Session,
+  name = 'another device',
+): Promise<Session> {
+  return login(url, {
+    username: session.username,
+    password: 'correct horse battery',
+    deviceName: name,
+  });
+}
+
+/**
+ * Resolves once `check` holds. It is evaluated now and again after every
+ * event of `clients` (messages, status changes, read positions); rejects
+ * after `timeoutMs` with `what` in the message.
+ */
+export function until(
+  clients: ImClient[],
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    let running = false;
+    let again = false;
+    const off = () => {
+      for (const c of clients) {
+        c.events.off('message', poke);
+        c.events.off('status', poke);
+        c.events.off('conversation', poke);
+        c.events.off('connection', poke);
+      }
+    };
+    const timer = setTimeout(() => {
+      done = true;
+      off();
+      reject(new Error(`timed out waiting until ${what}`));
+    }, timeoutMs);
+    async function poke() {
+      if (done) return;
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      try {
+        do {
+          again = false;
+          if (await check()) {
+            done = true;
+            clearTimeout(timer);
+            off();
+            resolve();
+            return;
+          }
+        } while (again && !done);
+      } finally {
+        running = false;
+      }
+    }
+    for (const c of clients) {
+      c.events.on('message', poke);
+      c.events.on('status', poke);
+      c.events.on('conversation', poke);
+      c.events.on('connection', poke);
+    }
+    void poke();
+  });
 }
 
 /** Storage of one user on the shared fake IndexedDB. */

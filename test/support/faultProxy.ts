@@ -15,13 +15,26 @@ export type PacketName =
   | 'offline:A'
   | 'offlineack:R'
   | 'offlineack:A'
-  | 'presence:N';
+  | 'presence:N'
+  | 'conv:list'
+  | 'conv:A'
+  | 'history:R'
+  | 'history:A'
+  | 'read:R'
+  | 'read:A'
+  | 'read:N'
+  | 'status:R'
+  | 'status:A';
 
 const ANSWER_OF: Record<string, PacketName> = {
   'msg:R': 'msg:A',
   'ack:R': 'ack:A',
   'offline:R': 'offline:A',
   'offlineack:R': 'offlineack:A',
+  'conv:list': 'conv:A',
+  'history:R': 'history:A',
+  'read:R': 'read:A',
+  'status:R': 'status:A',
 };
 
 /** Decides whether to drop one packet (seen by the proxy in flight). */
@@ -153,8 +166,9 @@ export async function createFaultProxy(target: string): Promise<FaultProxy> {
       upstream.close();
       // The server refused (its middleware answered): pass the refusal on.
       // The server is unreachable: look unreachable too, so the client retries.
-      if (error.message === 'unauthorized') next(new Error(error.message));
-      else socket.conn.close();
+      if (error.message === 'unauthorized' || error.message === 'protocol_unsupported') {
+        next(new Error(error.message));
+      } else socket.conn.close();
     });
   });
 

@@ -4,10 +4,17 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../../protocol'
 /** A bare Socket.IO client, as a third-party client would use it. */
 export type RawSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-/** Connects with `token`; resolves once connected, rejects with the connect_error. */
-export function rawConnect(url: string, token: unknown): Promise<RawSocket> {
+/**
+ * Connects with `token` (and, when given, announcing `protocol`; without it
+ * the socket is a wire-v1 client); resolves once connected, rejects with the
+ * connect_error.
+ */
+export function rawConnect(url: string, token: unknown, protocol?: unknown): Promise<RawSocket> {
   const socket: RawSocket = io(url, {
-    auth: token === undefined ? {} : { token },
+    auth: {
+      ...(token === undefined ? {} : { token }),
+      ...(protocol === undefined ? {} : { protocol }),
+    },
     transports: ['websocket'],
     forceNew: true,
     reconnection: false,

@@ -1,67 +1,97 @@
 import { describe, expect, it } from 'vitest';
-import { checkHistory } from '../support/historyChecker';
+import {
+  checkHistory,
+  type DeviceRecord,
+  type LogRecord,
+  type SentRecord,
+} from '../support/historyChecker';
 
-const sent = [
-  { from: 'a', to: 'b', id: '1', body: 'one' },
-  { from: 'a', to: 'b', id: '2', body: 'two' },
-  { from: 'b', to: 'a', id: '1', body: 'three' },
+const AB = 'd:a:b';
+const sent: SentRecord[] = [
+  { from: 'a', to: 'b', id: '1', body: 'one', acknowledged: true, survivor: true },
+  { from: 'b', to: 'a', id: '1', body: 'two', acknowledged: true, survivor: true },
+  { from: 'a', to: 'b', id: '2', body: 'three', acknowledged: true, survivor: true },
+];
+const log: LogRecord[] = sent.map((m, i) => ({ ...m, conv: AB, seq: i + 1 }));
+
+function device(
+  name: string,
+  userId: string,
+  keys: string[],
+  shown: [string, number][] = [],
+  written: string[] = [],
+): DeviceRecord {
+  const bodies = new Map(sent.map((m) => [`${m.from}/${m.id}`, m.body]));
+  return {
+    name,
+    userId,
+    conversations: new Map([[AB, keys.map((key) => ({ key, body: bodies.get(key) ?? '?' }))]]),
+    shown: new Map(shown),
+    written: new Set(written),
+  };
+}
+
+const clean = () => [
+  device('a1', 'a', ['a/1', 'b/1', 'a/2'], [['b/1', 1]], ['a/1', 'a/2']),
+  device(
+    'a2',
+    'a',
+    ['a/1', 'b/1', 'a/2'],
+    [
+      ['a/1', 1],
+      ['b/1', 1],
+      ['a/2', 1],
+    ],
+  ),
+  device(
+    'b1',
+    'b',
+    ['a/1', 'b/1', 'a/2'],
+    [
+      ['a/1', 1],
+      ['a/2', 1],
+    ],
+    ['b/1'],
+  ),
 ];
 
 describe('history checker', () => {
   it('reports a clean run as clean', () => {
-    const received = new Map([
-      [
-        'b',
-        [
-          { from: 'a', id: '1', body: 'one' },
-          { from: 'a', id: '2', body: 'two' },
-        ],
-      ],
-      ['a', [{ from: 'b', id: '1', body: 'three' }]],
-    ]);
-    const shown = new Map([
-      [
-        'b',
-        new Map([
-          ['a/1', 1],
-          ['a/2', 1],
-        ]),
-      ],
-    ]);
-    expect(checkHistory(sent, received, shown)).toEqual({
-      sent: 3,
-      received: 3,
+    expect(checkHistory(sent, log, clean())).toEqual({
+      devices: 3,
+      conversations: 1,
+      logged: 3,
+      held: 9,
       lost: 0,
       duplicated: 0,
       unexpected: 0,
+      misordered: 0,
+      dropped: 0,
     });
   });
 
-  it('counts lost, duplicated and unexpected messages', () => {
-    const received = new Map([
-      // a/2 lost; a/1 twice; a/9 never sent; b/1 delivered to the wrong person.
-      [
-        'b',
-        [
-          { from: 'a', id: '1', body: 'one' },
-          { from: 'a', id: '1', body: 'one' },
-          { from: 'a', id: '9', body: 'x' },
-        ],
-      ],
-      ['c', [{ from: 'b', id: '1', body: 'three' }]],
-    ]);
-    const shown = new Map([['b', new Map([['a/1', 3]])]]);
-    expect(checkHistory(sent, received, shown)).toEqual({
-      sent: 3,
-      received: 4,
-      lost: 2,
-      duplicated: 1 + 2,
-      unexpected: 2,
-    });
+  it('counts lost, duplicated, unexpected and misordered messages, per device', () => {
+    const devices = clean();
+    devices[0] = device('a1', 'a', ['a/1', 'a/2'], [['b/1', 1]], ['a/1', 'a/2']); // b/1 lost
+    devices[1] = device('a2', 'a', ['a/1', 'b/1', 'b/1', 'a/2'], [['a/1', 2]]); // held twice, shown twice
+    devices[2] = device('b1', 'b', ['b/1', 'a/1', 'a/2', 'x/9'], [], ['b/1']); // out of order, stranger
+    const report = checkHistory(sent, log, devices);
+    expect(report).toMatchObject({ lost: 1, duplicated: 2, unexpected: 1, misordered: 1 });
   });
 
-  it('counts a changed body as unexpected', () => {
-    const received = new Map([['b', [{ from: 'a', id: '1', body: 'ONE' }]]]);
-    expect(checkHistory(sent.slice(0, 1), received, new Map()).unexpected).toBe(1);
+  it('counts a changed body and a conversation the person is not in as unexpected', () => {
+    const devices = clean();
+    devices[2]!.conversations.get(AB)![0]!.body = 'ONE';
+    devices[2]!.conversations.set('d:a:c', [{ key: 'a/7', body: 'not yours' }]);
+    expect(checkHistory(sent, log, devices).unexpected).toBe(2);
+  });
+
+  it('counts what the server acknowledged, or a survivor wrote, but does not hold as dropped', () => {
+    const extra: SentRecord[] = [
+      { from: 'a', to: 'b', id: 'acked', body: 'x', acknowledged: true, survivor: false },
+      { from: 'a', to: 'b', id: 'drained', body: 'x', acknowledged: false, survivor: true },
+      { from: 'a', to: 'b', id: 'unsure', body: 'x', acknowledged: false, survivor: false },
+    ];
+    expect(checkHistory([...sent, ...extra], log, clean()).dropped).toBe(2);
   });
 });
