@@ -4,6 +4,34 @@ import vue from 'eslint-plugin-vue';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+const NO_ELECTRON = { name: 'electron', message: 'Only electron/ may import electron.' };
+
+/** Module boundaries (docs/ARCHITECTURE.md §1): what each layer must not import. */
+function layer(files, forbidden, extra = []) {
+  return {
+    files,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [NO_ELECTRON],
+          patterns: [
+            ...forbidden.map((dir) => ({
+              // The top-level directory, reached by climbing out of this one.
+              group: [1, 2, 3, 4].flatMap((up) => [
+                `${'../'.repeat(up)}${dir}`,
+                `${'../'.repeat(up)}${dir}/**`,
+              ]),
+              message: `${files[0].split('/')[0]}/ must not import ${dir}/ (see docs/ARCHITECTURE.md).`,
+            })),
+            ...extra,
+          ],
+        },
+      ],
+    },
+  };
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -36,6 +64,14 @@ export default tseslint.config(
       ],
     },
   },
+  layer(['protocol/**/*.ts'], ['server', 'client', 'renderer', 'electron', 'test', 'bench']),
+  layer(
+    ['client/**/*.ts'],
+    ['server', 'renderer', 'electron', 'test', 'bench'],
+    [{ group: ['node:*'], message: 'client/ runs in browsers: no Node-only modules.' }],
+  ),
+  layer(['server/**/*.ts'], ['client', 'renderer', 'electron', 'test', 'bench']),
+  layer(['renderer/**/*.ts', 'renderer/**/*.vue'], ['server', 'electron', 'test', 'bench']),
   {
     files: ['electron/**/*.ts', 'test/e2e/electron/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },

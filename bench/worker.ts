@@ -124,7 +124,9 @@ async function ticklinePairs(
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     for (const c of clients) {
-      const history = await c.b.history(c.pair.a.userId, { limit: 1_000_000 });
+      const history = await c.b.history(c.b.conversationWith(c.pair.a.userId), {
+        limit: 1_000_000,
+      });
       const ids = new Set(history.map((m) => m.id));
       for (const id of c.sent) if (!ids.has(id)) lost++;
       duplicated += history.length - ids.size;

@@ -1,6 +1,7 @@
 import Dexie, { type Table, type Transaction } from 'dexie';
-import { directConversationId } from '../protocol';
+import { directConversationId, type ConversationId } from '../protocol';
 import { LogCache, emptyConversation, type Bound, type CacheBackend } from './logCache';
+import type { MaybePromise } from './routine';
 import type { OutStatus } from './status';
 import type { Conversation, StoredMessage } from './storage';
 
@@ -12,7 +13,7 @@ interface MetaRow {
 /** A message as version 1 of this database kept it. */
 interface V1Message extends Omit<StoredMessage, 'conv' | 'posA' | 'posB'> {
   sortTs?: number;
-  conv?: string;
+  conv?: ConversationId;
   posA?: number;
   posB?: number;
 }
@@ -33,7 +34,7 @@ interface V1Conversation {
  * visible, nothing moves.
  */
 async function upgradeFromV1(tx: Transaction): Promise<void> {
-  const convOf = new Map<string, string>();
+  const convOf = new Map<string, ConversationId>();
   await tx
     .table<V1Message, string>('messages')
     .toCollection()
@@ -99,8 +100,10 @@ export interface DexieDeps {
 class DexieBackend implements CacheBackend {
   constructor(private readonly db: TicklineDb) {}
 
-  atomic<T>(fn: () => Promise<T>): Promise<T> {
-    return this.db.transaction('rw', this.db.messages, this.db.convs, this.db.meta, fn);
+  atomic<T>(fn: () => MaybePromise<T>): Promise<T> {
+    return this.db.transaction('rw', this.db.messages, this.db.convs, this.db.meta, () =>
+      Promise.resolve(fn()),
+    );
   }
 
   getMessages(keys: string[]): Promise<(StoredMessage | undefined)[]> {
@@ -112,7 +115,7 @@ class DexieBackend implements CacheBackend {
   }
 
   range(
-    conv: string,
+    conv: ConversationId,
     lower: Bound | undefined,
     upper: Bound | undefined,
     limit: number,
@@ -134,7 +137,7 @@ class DexieBackend implements CacheBackend {
     return this.db.messages.where('status').anyOf(statuses).toArray();
   }
 
-  getConversation(conv: string): Promise<Conversation | undefined> {
+  getConversation(conv: ConversationId): Promise<Conversation | undefined> {
     return this.db.convs.get(conv);
   }
 

@@ -14,6 +14,7 @@ import {
   userIdSchema,
   type ClientPolicy,
   type ClientToServerEvents,
+  type ConversationId,
   type ErrorCode,
   type PresenceChange,
   type ServerToClientEvents,
@@ -173,7 +174,7 @@ export class ImClient {
   }
 
   /** The conversation with `peer` (see `directConversationId`). */
-  conversationWith(peer: string): string {
+  conversationWith(peer: string): ConversationId {
     return directConversationId(this.userId, peer);
   }
 
@@ -254,8 +255,7 @@ export class ImClient {
     const id = newMessageId();
     const now = Date.now();
     const conv = directConversationId(this.userId, to);
-    const afterSeq = (await this.storage.conversation(conv))?.lastSeq ?? 0;
-    const message: StoredMessage = {
+    const written: StoredMessage = {
       key: messageKey(this.userId, id),
       id,
       from: this.userId,
@@ -264,13 +264,13 @@ export class ImClient {
       peer: to,
       direction: 'out',
       body,
-      ...positionOf(undefined, afterSeq, now),
+      ...positionOf(undefined, 0, now),
       status: 'pending',
       deadline: now + retryBudgetMs(this.policy),
       outbox: true,
       composedAt: now,
     };
-    await this.storage.addOutgoing(message);
+    const message = await this.storage.addOutgoing(written);
     this.events.emit('status', message);
     this.outbox.start(message);
     return message;
@@ -303,7 +303,7 @@ export class ImClient {
    * A page of one conversation, newest first. When the cache runs out, the
    * older page is fetched from the server first (while connected).
    */
-  async history(conv: string, query: HistoryQuery): Promise<StoredMessage[]> {
+  async history(conv: ConversationId, query: HistoryQuery): Promise<StoredMessage[]> {
     const page = await this.storage.history(conv, query);
     if (page.length >= query.limit || !this.socket?.connected) return page;
     try {
@@ -316,7 +316,7 @@ export class ImClient {
   }
 
   /** The person has `conv` open and visible: everything in it is read, on every device. */
-  async markRead(conv: string): Promise<void> {
+  async markRead(conv: ConversationId): Promise<void> {
     const row = await this.storage.conversation(conv);
     if (!row) return;
     await this.sync.markRead(conv, row.lastSeq);
@@ -383,13 +383,12 @@ export class ImClient {
     const mine = m.from === this.userId;
     if (m.to !== this.userId && !mine) return;
     if (directPeer(m.conv, this.userId) === undefined) return;
-    const known = (await this.storage.conversation(m.conv))?.lastSeq ?? 0;
     // Persist first, then acknowledge: an ack:R means "it is on this device".
     const added = await this.storage.addFromServer(this.userId, [m]);
     if (this.socket?.connected) this.socket.emit('ack:R', { from: m.from, id: m.id }, () => {});
     this.show(added);
     // A gap in the conversation's seq: a push to this device was missed.
-    if (known > 0 && m.seq > known + 1) this.catchUp.request();
+    if (added.gap) this.catchUp.request();
   }
 
   private async onAckN(packet: unknown): Promise<void> {

@@ -1,5 +1,6 @@
-import { directPeer, type OutState, type ReadState } from '../protocol';
+import { directPeer, type ConversationId, type OutState, type ReadState } from '../protocol';
 import { compareMessages, positionOf } from './order';
+import { runRoutine, step, type MaybePromise, type Routine } from './routine';
 import { canAdvance, type OutStatus } from './status';
 import {
   messageKey,
@@ -22,29 +23,33 @@ const HIGH_KEY = '\uffff';
 const HIGH_B = Number.MAX_SAFE_INTEGER;
 
 /**
- * The primitive operations a storage backend gives {@link LogCache}. Every
- * call made inside one `atomic` callback belongs to one transaction.
+ * The primitive operations a storage backend gives {@link LogCache}. A
+ * backend answers with values (memory) or promises (IndexedDB); every call
+ * made inside one `atomic` callback belongs to one transaction.
  */
 export interface CacheBackend {
-  /** Runs `fn` atomically; `fn` may only await this backend's calls. */
-  atomic<T>(fn: () => Promise<T>): Promise<T>;
-  getMessages(keys: string[]): Promise<(StoredMessage | undefined)[]>;
-  putMessages(list: StoredMessage[]): Promise<void>;
-  /** Messages of `conv` strictly between two bounds, in order or reversed, at most `limit` (may be `Infinity`). */
+  /** Runs `fn` atomically; `fn` may only wait for this backend's calls. */
+  atomic<T>(fn: () => MaybePromise<T>): MaybePromise<T>;
+  getMessages(keys: string[]): MaybePromise<(StoredMessage | undefined)[]>;
+  putMessages(list: StoredMessage[]): MaybePromise<void>;
+  /**
+   * Messages of `conv` strictly between two bounds, in order or reversed,
+   * at most `limit` (may be `Infinity`).
+   */
   range(
-    conv: string,
+    conv: ConversationId,
     lower: Bound | undefined,
     upper: Bound | undefined,
     limit: number,
     reverse: boolean,
-  ): Promise<StoredMessage[]>;
+  ): MaybePromise<StoredMessage[]>;
   /** Messages in any of the given statuses. */
-  byStatus(statuses: OutStatus[]): Promise<StoredMessage[]>;
-  getConversation(conv: string): Promise<Conversation | undefined>;
-  putConversation(row: Conversation): Promise<void>;
-  allConversations(): Promise<Conversation[]>;
-  getMeta(name: string): Promise<unknown>;
-  setMeta(name: string, value: unknown): Promise<void>;
+  byStatus(statuses: OutStatus[]): MaybePromise<StoredMessage[]>;
+  getConversation(conv: ConversationId): MaybePromise<Conversation | undefined>;
+  putConversation(row: Conversation): MaybePromise<void>;
+  allConversations(): MaybePromise<Conversation[]>;
+  getMeta(name: string): MaybePromise<unknown>;
+  setMeta(name: string, value: unknown): MaybePromise<void>;
   close(): void;
 }
 
@@ -55,7 +60,7 @@ const STATUS_OF: Record<OutState, OutStatus> = {
 };
 
 /** A conversation row with nothing in it yet. */
-export function emptyConversation(conv: string, peer: string): Conversation {
+export function emptyConversation(conv: ConversationId, peer: string): Conversation {
   return {
     conv,
     kind: 'direct',
@@ -80,22 +85,14 @@ function withUnread(row: Conversation): Conversation {
 
 /**
  * {@link ClientStorage}'s rules (order, dedup, status, unread counts) over a
- * {@link CacheBackend}, so that every backend behaves the same.
+ * {@link CacheBackend}, so that every backend behaves the same. Each method
+ * is a {@link Routine}: synchronous over memory, asynchronous over IndexedDB.
  */
 export class LogCache implements ClientStorage {
   constructor(private readonly backend: CacheBackend) {}
 
-  addOutgoing(message: StoredMessage): Promise<void> {
-    return this.backend.atomic(async () => {
-      const [existing] = await this.backend.getMessages([message.key]);
-      if (existing) throw new Error(`duplicate key ${message.key}`);
-      await this.backend.putMessages([message]);
-      const row =
-        (await this.backend.getConversation(message.conv)) ??
-        emptyConversation(message.conv, message.peer);
-      this.touch(row, message);
-      await this.backend.putConversation(row);
-    });
+  addOutgoing(message: StoredMessage): Promise<StoredMessage> {
+    return this.atomic(this.addOutgoingRoutine(message));
   }
 
   advance(
@@ -103,100 +100,25 @@ export class LogCache implements ClientStorage {
     status: OutStatus,
     patch: { ts?: number; seq?: number; deadline?: number } = {},
   ): Promise<StoredMessage | undefined> {
-    return this.backend.atomic(async () => {
-      const [current] = await this.backend.getMessages([key]);
-      if (!current?.status) return undefined;
-      const next: StoredMessage = { ...current };
-      let changed = false;
-      if (canAdvance(current.status, status)) {
-        next.status = status;
-        if (patch.deadline !== undefined) next.deadline = patch.deadline;
-        changed = true;
-      }
-      if (patch.ts !== undefined && next.ts === undefined) {
-        next.ts = patch.ts;
-        changed = true;
-      }
-      if (patch.seq !== undefined && next.seq === undefined) {
-        next.seq = patch.seq;
-        if (!next.legacy) Object.assign(next, positionOf(patch.seq, 0, 0));
-        changed = true;
-      }
-      if (!changed) return undefined;
-      await this.backend.putMessages([next]);
-      if (next.seq !== current.seq) {
-        const row =
-          (await this.backend.getConversation(next.conv)) ??
-          emptyConversation(next.conv, next.peer);
-        this.touch(row, next);
-        await this.backend.putConversation(row);
-      }
-      return next;
-    });
+    return this.atomic(this.advanceRoutine(key, status, patch));
   }
 
   addFromServer(me: string, entries: ServerEntry[]): Promise<Added> {
-    if (entries.length === 0) return Promise.resolve({ fresh: [], changed: [] });
-    return this.backend.atomic(async () => {
-      const unique = [...new Map(entries.map((e) => [messageKey(e.from, e.id), e])).values()];
-      const existing = await this.backend.getMessages(unique.map((e) => messageKey(e.from, e.id)));
-      const fresh: StoredMessage[] = [];
-      const changed: StoredMessage[] = [];
-      unique.forEach((e, i) => {
-        const had = existing[i];
-        if (had) {
-          const next = this.merge(had, e);
-          if (next) changed.push(next);
-          return;
-        }
-        if (e.body === undefined) return; // expired on the server, never seen here
-        const out = e.from === me;
-        const m: StoredMessage = {
-          key: messageKey(e.from, e.id),
-          id: e.id,
-          from: e.from,
-          to: e.to,
-          conv: e.conv,
-          peer: directPeer(e.conv, me) ?? (out ? e.to : e.from),
-          direction: out ? 'out' : 'in',
-          body: e.body,
-          seq: e.seq,
-          ts: e.ts,
-          ...positionOf(e.seq, 0, 0),
-        };
-        if (out) m.status = STATUS_OF[e.state ?? (e.to === me ? 'delivered' : 'sent')];
-        fresh.push(m);
-      });
-      if (fresh.length + changed.length === 0) return { fresh, changed };
-      await this.backend.putMessages([...fresh, ...changed]);
-      const byConv = new Map<string, StoredMessage[]>();
-      for (const m of [...fresh, ...changed])
-        byConv.set(m.conv, [...(byConv.get(m.conv) ?? []), m]);
-      const freshKeys = new Set(fresh.map((m) => m.key));
-      for (const [conv, list] of byConv) {
-        const row =
-          (await this.backend.getConversation(conv)) ?? emptyConversation(conv, list[0]!.peer);
-        for (const m of list) {
-          const wasUnreadBefore = Math.max(row.snapThrough, row.readSeq);
-          this.touch(row, m);
-          if (freshKeys.has(m.key) && m.direction === 'in' && (m.seq ?? 0) > wasUnreadBefore) {
-            row.liveUnread++;
-          }
-        }
-        await this.backend.putConversation(withUnread(row));
-      }
-      return { fresh, changed };
-    });
+    if (entries.length === 0) return Promise.resolve({ fresh: [], changed: [], gap: false });
+    return this.atomic(this.addFromServerRoutine(me, entries));
   }
 
-  historyLoaded(conv: string, before: number, complete: boolean): Promise<void> {
-    return this.backend.atomic(async () => {
-      const row = await this.backend.getConversation(conv);
-      if (!row) return;
-      row.historyBefore = Math.min(row.historyBefore ?? before, before);
-      row.complete ||= complete;
-      await this.backend.putConversation(row);
-    });
+  historyLoaded(conv: ConversationId, before: number, complete: boolean): Promise<void> {
+    const backend = this.backend;
+    return this.atomic(
+      (function* () {
+        const row = yield* step(backend.getConversation(conv));
+        if (!row) return;
+        row.historyBefore = Math.min(row.historyBefore ?? before, before);
+        row.complete ||= complete;
+        yield* step(backend.putConversation(row));
+      })(),
+    );
   }
 
   async get(key: string): Promise<StoredMessage | undefined> {
@@ -219,7 +141,7 @@ export class LogCache implements ClientStorage {
       .slice(0, limit);
   }
 
-  history(conv: string, query: HistoryQuery): Promise<StoredMessage[]> {
+  async history(conv: ConversationId, query: HistoryQuery): Promise<StoredMessage[]> {
     const upper: Bound | undefined = query.before
       ? [query.before.posA, query.before.posB, query.before.key]
       : undefined;
@@ -233,74 +155,46 @@ export class LogCache implements ClientStorage {
     return rows.map((r, i) => ({ ...r, last: lasts[i] }));
   }
 
-  conversation(conv: string): Promise<Conversation | undefined> {
+  async conversation(conv: ConversationId): Promise<Conversation | undefined> {
     return this.backend.getConversation(conv);
   }
 
-  ensureConversation(conv: string, peer: string, lastSeq: number, activity: number): Promise<void> {
-    return this.backend.atomic(async () => {
-      const row = (await this.backend.getConversation(conv)) ?? emptyConversation(conv, peer);
-      if (row.lastSeq >= lastSeq && row.activity >= activity && row.peer === peer) return;
-      row.lastSeq = Math.max(row.lastSeq, lastSeq);
-      row.activity = Math.max(row.activity, activity);
-      await this.backend.putConversation(row);
-    });
+  ensureConversation(
+    conv: ConversationId,
+    peer: string,
+    lastSeq: number,
+    activity: number,
+  ): Promise<void> {
+    const backend = this.backend;
+    return this.atomic(
+      (function* () {
+        const row = (yield* step(backend.getConversation(conv))) ?? emptyConversation(conv, peer);
+        if (row.lastSeq >= lastSeq && row.activity >= activity && row.peer === peer) return;
+        row.lastSeq = Math.max(row.lastSeq, lastSeq);
+        row.activity = Math.max(row.activity, activity);
+        yield* step(backend.putConversation(row));
+      })(),
+    );
   }
 
   applyReadState(state: ReadState): Promise<Conversation | undefined> {
-    return this.backend.atomic(async () => {
-      const row = await this.backend.getConversation(state.conv);
-      if (!row) return undefined;
-      const readSeq = Math.max(row.readSeq, state.readSeq);
-      if (state.through >= row.snapThrough) {
-        // Messages this device already read beyond the server's position are not unread.
-        const extra =
-          readSeq > state.readSeq
-            ? await this.countIncoming(state.conv, state.readSeq, Math.min(readSeq, state.through))
-            : 0;
-        row.snapUnread = Math.max(0, state.unread - extra);
-        row.snapThrough = state.through;
-      }
-      if (state.readSeq >= readSeq) row.readDirty = false;
-      row.readSeq = readSeq;
-      row.lastSeq = Math.max(row.lastSeq, state.through);
-      row.liveUnread = await this.countIncoming(
-        state.conv,
-        Math.max(row.snapThrough, readSeq),
-        undefined,
-      );
-      await this.backend.putConversation(withUnread(row));
-      return row;
-    });
+    return this.atomic(this.applyReadStateRoutine(state));
   }
 
-  markRead(conv: string, seq: number): Promise<Conversation | undefined> {
-    return this.backend.atomic(async () => {
-      const row = await this.backend.getConversation(conv);
-      if (!row) return undefined;
-      const readSeq = Math.max(row.readSeq, seq);
-      row.snapUnread =
-        readSeq >= row.snapThrough ? 0 : await this.countIncoming(conv, readSeq, row.snapThrough);
-      row.liveUnread = await this.countIncoming(
-        conv,
-        Math.max(row.snapThrough, readSeq),
-        undefined,
-      );
-      row.legacyUnread = 0;
-      if (readSeq > row.readSeq) row.readDirty = true;
-      row.readSeq = readSeq;
-      await this.backend.putConversation(withUnread(row));
-      return row;
-    });
+  markRead(conv: ConversationId, seq: number): Promise<Conversation | undefined> {
+    return this.atomic(this.markReadRoutine(conv, seq));
   }
 
-  readSynced(conv: string, readSeq: number): Promise<void> {
-    return this.backend.atomic(async () => {
-      const row = await this.backend.getConversation(conv);
-      if (!row?.readDirty || row.readSeq > readSeq) return;
-      row.readDirty = false;
-      await this.backend.putConversation(row);
-    });
+  readSynced(conv: ConversationId, readSeq: number): Promise<void> {
+    const backend = this.backend;
+    return this.atomic(
+      (function* () {
+        const row = yield* step(backend.getConversation(conv));
+        if (!row?.readDirty || row.readSeq > readSeq) return;
+        row.readDirty = false;
+        yield* step(backend.putConversation(row));
+      })(),
+    );
   }
 
   async dirtyReads(): Promise<Conversation[]> {
@@ -311,12 +205,169 @@ export class LogCache implements ClientStorage {
     return (await this.backend.getMeta(name)) as T | undefined;
   }
 
-  setMeta(name: string, value: unknown): Promise<void> {
-    return this.backend.setMeta(name, value);
+  async setMeta(name: string, value: unknown): Promise<void> {
+    await this.backend.setMeta(name, value);
   }
 
   close(): void {
     this.backend.close();
+  }
+
+  /** Runs a routine in one transaction of the backend. */
+  private atomic<T>(routine: Routine<T>): Promise<T> {
+    try {
+      return Promise.resolve(this.backend.atomic(() => runRoutine(routine)));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private *addOutgoingRoutine(written: StoredMessage): Routine<StoredMessage> {
+    const [existing] = yield* step(this.backend.getMessages([written.key]));
+    if (existing) throw new Error(`duplicate key ${written.key}`);
+    const row =
+      (yield* step(this.backend.getConversation(written.conv))) ??
+      emptyConversation(written.conv, written.peer);
+    // Not sequenced yet: right after the newest message known now.
+    const message =
+      written.seq === undefined && !written.legacy
+        ? { ...written, ...positionOf(undefined, row.lastSeq, written.composedAt ?? 1) }
+        : written;
+    yield* step(this.backend.putMessages([message]));
+    this.touch(row, message);
+    yield* step(this.backend.putConversation(row));
+    return message;
+  }
+
+  private *advanceRoutine(
+    key: string,
+    status: OutStatus,
+    patch: { ts?: number; seq?: number; deadline?: number },
+  ): Routine<StoredMessage | undefined> {
+    const [current] = yield* step(this.backend.getMessages([key]));
+    if (!current?.status) return undefined;
+    const next: StoredMessage = { ...current };
+    let changed = false;
+    if (canAdvance(current.status, status)) {
+      next.status = status;
+      if (patch.deadline !== undefined) next.deadline = patch.deadline;
+      changed = true;
+    }
+    if (patch.ts !== undefined && next.ts === undefined) {
+      next.ts = patch.ts;
+      changed = true;
+    }
+    if (patch.seq !== undefined && next.seq === undefined) {
+      next.seq = patch.seq;
+      if (!next.legacy) Object.assign(next, positionOf(patch.seq, 0, 0));
+      changed = true;
+    }
+    if (!changed) return undefined;
+    yield* step(this.backend.putMessages([next]));
+    if (next.seq !== current.seq) {
+      const row =
+        (yield* step(this.backend.getConversation(next.conv))) ??
+        emptyConversation(next.conv, next.peer);
+      this.touch(row, next);
+      yield* step(this.backend.putConversation(row));
+    }
+    return next;
+  }
+
+  private *addFromServerRoutine(me: string, entries: ServerEntry[]): Routine<Added> {
+    const unique = [...new Map(entries.map((e) => [messageKey(e.from, e.id), e])).values()];
+    const existing = yield* step(
+      this.backend.getMessages(unique.map((e) => messageKey(e.from, e.id))),
+    );
+    const fresh: StoredMessage[] = [];
+    const changed: StoredMessage[] = [];
+    unique.forEach((e, i) => {
+      const had = existing[i];
+      if (had) {
+        const next = this.merge(had, e);
+        if (next) changed.push(next);
+        return;
+      }
+      if (e.body === undefined) return; // expired on the server, never seen here
+      const out = e.from === me;
+      const m: StoredMessage = {
+        key: messageKey(e.from, e.id),
+        id: e.id,
+        from: e.from,
+        to: e.to,
+        conv: e.conv,
+        peer: directPeer(e.conv, me) ?? (out ? e.to : e.from),
+        direction: out ? 'out' : 'in',
+        body: e.body,
+        seq: e.seq,
+        ts: e.ts,
+        ...positionOf(e.seq, 0, 0),
+      };
+      if (out) m.status = STATUS_OF[e.state ?? (e.to === me ? 'delivered' : 'sent')];
+      fresh.push(m);
+    });
+    let gap = false;
+    if (fresh.length + changed.length === 0) return { fresh, changed, gap };
+    yield* step(this.backend.putMessages([...fresh, ...changed]));
+    const byConv = new Map<ConversationId, StoredMessage[]>();
+    for (const m of [...fresh, ...changed]) byConv.set(m.conv, [...(byConv.get(m.conv) ?? []), m]);
+    const freshKeys = new Set(fresh.map((m) => m.key));
+    for (const [conv, list] of byConv) {
+      const row =
+        (yield* step(this.backend.getConversation(conv))) ?? emptyConversation(conv, list[0]!.peer);
+      const known = row.lastSeq;
+      if (known > 0 && list.some((m) => freshKeys.has(m.key) && (m.seq ?? 0) > known + 1)) {
+        gap = true;
+      }
+      for (const m of list) {
+        const wasUnreadBefore = Math.max(row.snapThrough, row.readSeq);
+        this.touch(row, m);
+        if (freshKeys.has(m.key) && m.direction === 'in' && (m.seq ?? 0) > wasUnreadBefore) {
+          row.liveUnread++;
+        }
+      }
+      yield* step(this.backend.putConversation(withUnread(row)));
+    }
+    return { fresh, changed, gap };
+  }
+
+  private *applyReadStateRoutine(state: ReadState): Routine<Conversation | undefined> {
+    const row = yield* step(this.backend.getConversation(state.conv));
+    if (!row) return undefined;
+    const readSeq = Math.max(row.readSeq, state.readSeq);
+    if (state.through >= row.snapThrough) {
+      // Messages this device already read beyond the server's position are not unread.
+      const extra =
+        readSeq > state.readSeq
+          ? yield* this.countIncoming(state.conv, state.readSeq, Math.min(readSeq, state.through))
+          : 0;
+      row.snapUnread = Math.max(0, state.unread - extra);
+      row.snapThrough = state.through;
+    }
+    if (state.readSeq >= readSeq) row.readDirty = false;
+    row.readSeq = readSeq;
+    row.lastSeq = Math.max(row.lastSeq, state.through);
+    row.liveUnread = yield* this.countIncoming(
+      state.conv,
+      Math.max(row.snapThrough, readSeq),
+      undefined,
+    );
+    yield* step(this.backend.putConversation(withUnread(row)));
+    return row;
+  }
+
+  private *markReadRoutine(conv: ConversationId, seq: number): Routine<Conversation | undefined> {
+    const row = yield* step(this.backend.getConversation(conv));
+    if (!row) return undefined;
+    const readSeq = Math.max(row.readSeq, seq);
+    row.snapUnread =
+      readSeq >= row.snapThrough ? 0 : yield* this.countIncoming(conv, readSeq, row.snapThrough);
+    row.liveUnread = yield* this.countIncoming(conv, Math.max(row.snapThrough, readSeq), undefined);
+    row.legacyUnread = 0;
+    if (readSeq > row.readSeq) row.readDirty = true;
+    row.readSeq = readSeq;
+    yield* step(this.backend.putConversation(withUnread(row)));
+    return row;
   }
 
   /** Folds a server entry into a message this device has; the new version, or undefined. */
@@ -357,13 +408,19 @@ export class LogCache implements ClientStorage {
   }
 
   /** Incoming messages of `conv` cached with `lo < seq ≤ hi` (no upper bound when undefined). */
-  private async countIncoming(conv: string, lo: number, hi: number | undefined): Promise<number> {
-    const rows = await this.backend.range(
-      conv,
-      [lo, HIGH_B, HIGH_KEY],
-      hi === undefined ? undefined : [hi + 1, -1, LOW_KEY],
-      Infinity,
-      false,
+  private *countIncoming(
+    conv: ConversationId,
+    lo: number,
+    hi: number | undefined,
+  ): Routine<number> {
+    const rows = yield* step(
+      this.backend.range(
+        conv,
+        [lo, HIGH_B, HIGH_KEY],
+        hi === undefined ? undefined : [hi + 1, -1, LOW_KEY],
+        Infinity,
+        false,
+      ),
     );
     return rows.filter((m) => m.direction === 'in' && m.seq !== undefined).length;
   }

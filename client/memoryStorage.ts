@@ -1,4 +1,6 @@
+import type { ConversationId } from '../protocol';
 import { LogCache, type Bound, type CacheBackend } from './logCache';
+import type { MaybePromise } from './routine';
 import { compareMessages, insertionIndex } from './order';
 import type { OutStatus } from './status';
 import type { Conversation, StoredMessage } from './storage';
@@ -13,22 +15,22 @@ class MemoryBackend implements CacheBackend {
   private readonly byConv = new Map<string, StoredMessage[]>();
   private readonly convs = new Map<string, Conversation>();
   private readonly meta = new Map<string, unknown>();
-  private queue: Promise<unknown> = Promise.resolve();
-
-  atomic<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+  /**
+   * Every call is synchronous, so a routine runs to its end without
+   * yielding: nothing else can run in between.
+   */
+  atomic<T>(fn: () => MaybePromise<T>): MaybePromise<T> {
+    return fn();
   }
 
-  async getMessages(keys: string[]): Promise<(StoredMessage | undefined)[]> {
+  getMessages(keys: string[]): (StoredMessage | undefined)[] {
     return keys.map((k) => {
       const m = this.messages.get(k);
       return m && { ...m };
     });
   }
 
-  async putMessages(list: StoredMessage[]): Promise<void> {
+  putMessages(list: StoredMessage[]): void {
     for (const m of list) {
       const old = this.messages.get(m.key);
       if (old) this.remove(old);
@@ -40,13 +42,13 @@ class MemoryBackend implements CacheBackend {
     }
   }
 
-  async range(
-    conv: string,
+  range(
+    conv: ConversationId,
     lower: Bound | undefined,
     upper: Bound | undefined,
     limit: number,
     reverse: boolean,
-  ): Promise<StoredMessage[]> {
+  ): StoredMessage[] {
     const list = this.byConv.get(conv) ?? [];
     let start = lower ? insertionIndex(list, toPosition(lower)) : 0;
     if (lower && list[start] && compareMessages(list[start]!, toPosition(lower)) === 0) start++;
@@ -56,31 +58,31 @@ class MemoryBackend implements CacheBackend {
     return inside.slice(0, limit).map((m) => ({ ...m }));
   }
 
-  async byStatus(statuses: OutStatus[]): Promise<StoredMessage[]> {
+  byStatus(statuses: OutStatus[]): StoredMessage[] {
     const wanted = new Set(statuses);
     return [...this.messages.values()]
       .filter((m) => m.status !== undefined && wanted.has(m.status))
       .map((m) => ({ ...m }));
   }
 
-  async getConversation(conv: string): Promise<Conversation | undefined> {
+  getConversation(conv: ConversationId): Conversation | undefined {
     const row = this.convs.get(conv);
     return row && { ...row };
   }
 
-  async putConversation(row: Conversation): Promise<void> {
+  putConversation(row: Conversation): void {
     this.convs.set(row.conv, { ...row });
   }
 
-  async allConversations(): Promise<Conversation[]> {
+  allConversations(): Conversation[] {
     return [...this.convs.values()].map((r) => ({ ...r }));
   }
 
-  async getMeta(name: string): Promise<unknown> {
+  getMeta(name: string): unknown {
     return this.meta.get(name);
   }
 
-  async setMeta(name: string, value: unknown): Promise<void> {
+  setMeta(name: string, value: unknown): void {
     this.meta.set(name, value);
   }
 

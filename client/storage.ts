@@ -1,4 +1,4 @@
-import type { HistoryEntry, ReadState } from '../protocol';
+import type { ConversationId, HistoryEntry, ReadState } from '../protocol';
 import type { OutStatus } from './status';
 
 /** One message as the client keeps it: a cached entry of a conversation's log. */
@@ -9,7 +9,7 @@ export interface StoredMessage {
   from: string;
   to: string;
   /** The conversation (see `directConversationId`). */
-  conv: string;
+  conv: ConversationId;
   /** The other party of the conversation (the user for a note to self). */
   peer: string;
   /** `out`: written by this person (on this or another of their devices). */
@@ -42,7 +42,7 @@ export interface StoredMessage {
 
 /** A conversation as the client keeps it. */
 export interface Conversation {
-  conv: string;
+  conv: ConversationId;
   kind: 'direct';
   peer: string;
   /** Key of the newest message in conversation order, and its position. */
@@ -91,6 +91,11 @@ export interface Added {
   fresh: StoredMessage[];
   /** Messages it had, now with their `seq` or a newer status. */
   changed: StoredMessage[];
+  /**
+   * A new message skipped `seq`s after the highest this device knew in its
+   * conversation: something between was missed (a pull will bring it).
+   */
+  gap: boolean;
 }
 
 /** A message from the server: a push, a catch-up entry or a history entry (no body once expired). */
@@ -107,8 +112,12 @@ export function messageKey(from: string, id: string): string {
  * calls touching the same message in the order they were made.
  */
 export interface ClientStorage {
-  /** Adds a new outgoing message (before its first transmission). */
-  addOutgoing(message: StoredMessage): Promise<void>;
+  /**
+   * Adds a new outgoing message (before its first transmission). One not
+   * sequenced yet is placed after the newest message known at that moment;
+   * returns the message as stored.
+   */
+  addOutgoing(message: StoredMessage): Promise<StoredMessage>;
   /**
    * Moves an outgoing message to `status` when {@link canAdvance} allows,
    * and records `seq`/`ts` it did not have yet; returns the updated message,
@@ -125,7 +134,7 @@ export interface ClientStorage {
    * Records that the server's history of `conv` has been loaded down to
    * `before` (and, when `complete`, that there is nothing older).
    */
-  historyLoaded(conv: string, before: number, complete: boolean): Promise<void>;
+  historyLoaded(conv: ConversationId, before: number, complete: boolean): Promise<void>;
   /** One message by key. */
   get(key: string): Promise<StoredMessage | undefined>;
   /** This device's outbox messages in the given statuses, oldest first. */
@@ -133,19 +142,24 @@ export interface ClientStorage {
   /** The person's own messages written on other devices and not yet delivered. */
   mirroredUnfinished(limit: number): Promise<StoredMessage[]>;
   /** A page of one conversation, newest first. */
-  history(conv: string, query: HistoryQuery): Promise<StoredMessage[]>;
+  history(conv: ConversationId, query: HistoryQuery): Promise<StoredMessage[]>;
   /** All conversations, most recent activity first. */
   conversations(): Promise<ConversationSummary[]>;
   /** One conversation. */
-  conversation(conv: string): Promise<Conversation | undefined>;
+  conversation(conv: ConversationId): Promise<Conversation | undefined>;
   /** Records a conversation the server listed (creating it when new). */
-  ensureConversation(conv: string, peer: string, lastSeq: number, activity: number): Promise<void>;
+  ensureConversation(
+    conv: ConversationId,
+    peer: string,
+    lastSeq: number,
+    activity: number,
+  ): Promise<void>;
   /** Applies the server's word on the read position; returns the updated conversation. */
   applyReadState(state: ReadState): Promise<Conversation | undefined>;
   /** The person read `conv` up to `seq` on this device; returns the updated conversation. */
-  markRead(conv: string, seq: number): Promise<Conversation | undefined>;
+  markRead(conv: ConversationId, seq: number): Promise<Conversation | undefined>;
   /** The server confirmed the read position `readSeq`. */
-  readSynced(conv: string, readSeq: number): Promise<void>;
+  readSynced(conv: ConversationId, readSeq: number): Promise<void>;
   /** Conversations whose read position the server has not confirmed. */
   dirtyReads(): Promise<Conversation[]>;
   /** A small persisted setting (e.g. the last known retry policy). */

@@ -9,6 +9,7 @@ import {
   statusASchema,
   STATUS_MAX_IDS,
   type ClientPolicy,
+  type ConversationId,
 } from '../protocol';
 import type { Added, ClientStorage, Conversation } from './storage';
 
@@ -53,7 +54,7 @@ export class ConversationSync {
     const { storage, link } = this.deps;
     try {
       const list = convListASchema.parse(await link.ask('conv:list', {}, this.timeout));
-      const empty: string[] = [];
+      const empty: ConversationId[] = [];
       for (const c of list.conversations) {
         const before = await storage.conversation(c.conv);
         await storage.ensureConversation(c.conv, c.peer, c.lastSeq, c.lastTs);
@@ -73,7 +74,7 @@ export class ConversationSync {
    * Loads the page of `conv` before the oldest message cached from the
    * server; false when there is nothing older (or no connection).
    */
-  async older(conv: string, limit = BACKFILL_PER_CONVERSATION): Promise<boolean> {
+  async older(conv: ConversationId, limit = BACKFILL_PER_CONVERSATION): Promise<boolean> {
     const { storage, link } = this.deps;
     const row = await storage.conversation(conv);
     if (row?.complete || !link.connected()) return false;
@@ -98,7 +99,7 @@ export class ConversationSync {
   }
 
   /** The person read `conv` up to `seq` here: record it, tell the server. */
-  async markRead(conv: string, seq: number): Promise<void> {
+  async markRead(conv: ConversationId, seq: number): Promise<void> {
     const row = await this.deps.storage.markRead(conv, seq);
     if (!row) return;
     this.deps.conversation(row);
@@ -122,7 +123,7 @@ export class ConversationSync {
     }
   }
 
-  private async sendRead(conv: string, seq: number): Promise<void> {
+  private async sendRead(conv: ConversationId, seq: number): Promise<void> {
     try {
       const answer = readASchema.parse(
         await this.deps.link.ask('read:R', { conv, seq }, this.timeout),

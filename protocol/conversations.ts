@@ -8,13 +8,17 @@ import { z } from 'zod';
 export const conversationIdSchema = z
   .string()
   .max(140)
-  .regex(/^d:[A-Za-z0-9_-]{1,64}:[A-Za-z0-9_-]{1,64}$/);
-/** A conversation id. */
+  .regex(/^d:[A-Za-z0-9_-]{1,64}:[A-Za-z0-9_-]{1,64}$/)
+  .brand<'ConversationId'>();
+/**
+ * A conversation id. Branded, so that a user id (also a string) cannot be
+ * passed where a conversation is meant.
+ */
 export type ConversationId = z.infer<typeof conversationIdSchema>;
 
 /** The id of the direct conversation between `a` and `b` (order does not matter). */
 export function directConversationId(a: string, b: string): ConversationId {
-  return a <= b ? `d:${a}:${b}` : `d:${b}:${a}`;
+  return (a <= b ? `d:${a}:${b}` : `d:${b}:${a}`) as ConversationId;
 }
 
 /** The other person of direct conversation `conv` as seen by `me` (`me` for a note to self). */

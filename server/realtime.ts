@@ -128,17 +128,24 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
   /** Catch-up requests of one device, served one at a time. */
   const pulls = new Map<string, Promise<unknown>>();
 
+  /** Connections in `room` (Socket.IO encodes a packet even for an empty room: skip those). */
+  const members = (room: string) => io.of('/').adapter.rooms.get(room)?.size ?? 0;
+
   /** ack:N to every connection of `sender`: wire-v1 fields for v1, with the log fields for v2. */
   const pushAckN = (sender: string, packet: AckN) => {
-    const { seq: _seq, conv: _conv, ...v1 } = packet;
-    io.to(legacyRoom(sender)).emit('ack:N', v1);
-    io.to(mirrorRoom(sender)).emit('ack:N', packet);
+    if (members(legacyRoom(sender)) > 0) {
+      const { seq: _seq, conv: _conv, ...v1 } = packet;
+      io.to(legacyRoom(sender)).emit('ack:N', v1);
+    }
+    if (members(mirrorRoom(sender)) > 0) io.to(mirrorRoom(sender)).emit('ack:N', packet);
   };
 
   /** msg:N to every connection of `recipient`, in the shape each speaks. */
   const pushMsgN = (recipient: string, packet: LogMsgN) => {
-    io.to(legacyRoom(recipient)).emit('msg:N', v1MsgN(packet));
-    io.to(mirrorRoom(recipient)).emit('msg:N', packet);
+    if (members(legacyRoom(recipient)) > 0) {
+      io.to(legacyRoom(recipient)).emit('msg:N', v1MsgN(packet));
+    }
+    if (members(mirrorRoom(recipient)) > 0) io.to(mirrorRoom(recipient)).emit('msg:N', packet);
   };
 
   const notifyDelivered = (c: Confirmation) => {
@@ -238,7 +245,13 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
         reply(mirror ? { ok: true, id: msg.id, ts, seq, conv } : { ok: true, id: msg.id, ts });
         const online = presence.isOnline(msg.to);
         const push: LogMsgN = { ...msg, from: me, ts, seq, conv };
-        if (result.kind === 'stored' && msg.to !== me) {
+        // Other protocol-2 devices of the sender are connected when its mirror room holds
+        // more than this device's own connections.
+        if (
+          result.kind === 'stored' &&
+          msg.to !== me &&
+          members(mirrorRoom(me)) > (mirror ? members(deviceRoom(device)) : 0)
+        ) {
           // The person's other devices show it as their own outgoing message.
           const mirrored: LogMsgN = { ...push, state: online ? 'sent' : 'stored' };
           io.to(mirrorRoom(me)).except(deviceRoom(device)).emit('msg:N', mirrored);
@@ -276,7 +289,7 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
         if (compactNow) socket.data.acksSinceCompact = 0;
         commit
           .run(() => {
-            store.confirm(scope, from, id, Date.now());
+            store.record(scope, confirmation, Date.now());
             if (compactNow) store.compact(scope);
           })
           .catch((error: unknown) => log.error({ err: error }, 'ack write failed'));

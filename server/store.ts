@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import {
   directConversationId,
   directPeer,
+  type ConversationId,
   type ConversationSummary,
   type MsgR,
   type ReadState,
@@ -35,7 +36,7 @@ export interface DeviceRecord {
 /** Where a stored message sits in its conversation. */
 export interface Placement {
   ts: number;
-  conv: string;
+  conv: ConversationId;
   seq: number;
   gseq: number;
 }
@@ -49,7 +50,7 @@ export type StoreResult =
 /** One message as the log holds it. */
 export interface LogRow {
   gseq: number;
-  conv: string;
+  conv: ConversationId;
   seq: number;
   sender: string;
   id: string;
@@ -66,10 +67,16 @@ export interface Confirmation {
   id: string;
   recipient: string;
   ts: number;
-  conv: string;
+  conv: ConversationId;
   seq: number;
   /** The confirming device belongs to the recipient (so the sender learns `delivered`). */
   byRecipient: boolean;
+}
+
+/** A confirmation found, with what writing it needs. */
+export interface FoundConfirmation extends Confirmation {
+  gseq: number;
+  deliveredAt: number | null;
 }
 
 /** Which messages a device receives. */
@@ -334,7 +341,7 @@ export class Store {
     const existing = this.stmts.messageById.get(sender, msg.id) as
       | {
           gseq: number;
-          conv: string;
+          conv: ConversationId;
           seq: number;
           recipient: string;
           bodyHash: Buffer;
@@ -384,27 +391,27 @@ export class Store {
    */
   confirm(scope: StreamScope, sender: string, id: string, now: number): Confirmation | undefined {
     const found = this.confirmable(scope, sender, id);
-    if (!found) return undefined;
+    if (found) this.record(scope, found, now);
+    return found;
+  }
+
+  /** Writes a confirmation {@link confirmable} found (the message cannot have changed since). */
+  record(scope: StreamScope, found: FoundConfirmation, now: number): void {
     this.stmts.insertAck.run(scope.deviceId, found.gseq);
     if (found.byRecipient && found.deliveredAt === null) {
       this.stmts.setDelivered.run(now, found.gseq);
     }
-    return found;
   }
 
   /**
    * Checks `(sender, id)` for confirmation without writing: the same answer
    * {@link confirm} would give.
    */
-  confirmable(
-    scope: StreamScope,
-    sender: string,
-    id: string,
-  ): (Confirmation & { gseq: number; deliveredAt: number | null }) | undefined {
+  confirmable(scope: StreamScope, sender: string, id: string): FoundConfirmation | undefined {
     const row = this.stmts.confirmable.get(sender, id) as
       | {
           gseq: number;
-          conv: string;
+          conv: ConversationId;
           seq: number;
           sender: string;
           recipient: string;
@@ -485,7 +492,7 @@ export class Store {
   }
 
   /** True when `userId` belongs to conversation `conv`. */
-  isMember(conv: string, userId: string): boolean {
+  isMember(conv: ConversationId, userId: string): boolean {
     return this.stmts.isMember.get(conv, userId) !== undefined;
   }
 
@@ -494,7 +501,7 @@ export class Store {
    * first, at most `limit` and about `maxBytes`; `more` when older ones exist.
    */
   history(
-    conv: string,
+    conv: ConversationId,
     before: number | undefined,
     limit: number,
     maxBytes: number,
@@ -541,13 +548,13 @@ export class Store {
   }
 
   /** `userId`'s read position in `conv`, or undefined when not a member. */
-  readState(conv: string, userId: string): ReadState | undefined {
+  readState(conv: ConversationId, userId: string): ReadState | undefined {
     const row = this.stmts.readState.get(conv, userId) as Omit<ReadState, 'conv'> | undefined;
     return row && { conv, ...row };
   }
 
   /** Moves `userId`'s read position in `conv` forward to `seq` (at most the last seq). */
-  markRead(conv: string, userId: string, seq: number): ReadState | undefined {
+  markRead(conv: ConversationId, userId: string, seq: number): ReadState | undefined {
     this.stmts.advanceRead.run(seq, conv, userId, seq);
     return this.readState(conv, userId);
   }

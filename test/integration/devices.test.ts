@@ -7,6 +7,7 @@ import {
   directConversationId,
   MAX_PAGE_BYTES,
   offlineA2Schema,
+  type ConversationId,
   type Session,
 } from '../../protocol';
 import {
@@ -59,7 +60,7 @@ describe('several devices per person', () => {
     return d;
   }
 
-  const all = (d: Device, conv: string) => d.client.history(conv, { limit: 100_000 });
+  const all = (d: Device, conv: ConversationId) => d.client.history(conv, { limit: 100_000 });
   const keys = (list: StoredMessage[]) => list.map((m) => m.key).reverse();
 
   it('every message once on every device of both people, in the same seq order everywhere', async () => {

@@ -46,7 +46,7 @@ describe.each(Object.entries(IMPLEMENTATIONS))('%s', (_name, storage) => {
     const s = storage();
     const m = entry('bob', 'x', 1);
     expect((await s.addFromServer(ME, [m, m])).fresh).toHaveLength(1);
-    expect(await s.addFromServer(ME, [m])).toEqual({ fresh: [], changed: [] });
+    expect(await s.addFromServer(ME, [m])).toEqual({ fresh: [], changed: [], gap: false });
     expect(await s.history(BOB, { limit: 10 })).toHaveLength(1);
     const [conv] = await s.conversations();
     expect(conv).toMatchObject({ conv: BOB, peer: 'bob', unread: 1, lastSeq: 1 });

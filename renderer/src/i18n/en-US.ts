@@ -144,6 +144,7 @@ export default {
     thisDevice: 'This device',
     deviceOnline: 'Online now',
     deviceSeen: 'Last seen {when}',
+    deviceSince: 'Signed in {when}',
     signOutDevice: 'Sign out',
     signOutDeviceLabel: 'Sign out {name}',
     devicesFailed: 'Could not load your devices: {error}',

@@ -146,6 +146,7 @@ const zh: Shape<typeof en> = {
     thisDevice: '本设备',
     deviceOnline: '在线',
     deviceSeen: '最后在线：{when}',
+    deviceSince: '登录于 {when}',
     signOutDevice: '退出登录',
     signOutDeviceLabel: '让 {name} 退出登录',
     devicesFailed: '无法加载设备列表：{error}',

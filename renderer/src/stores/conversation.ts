@@ -2,12 +2,13 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import { compareMessages, insertionIndex } from '../../../client/order';
 import type { HistoryQuery, StoredMessage } from '../../../client/storage';
+import type { ConversationId } from '../../../protocol';
 
 /** Messages read per page (from local storage, or from the server when it runs out). */
 export const PAGE_SIZE = 100;
 
 /** Source of history pages (the engine's `history`). */
-export type HistorySource = (conv: string, query: HistoryQuery) => Promise<StoredMessage[]>;
+export type HistorySource = (conv: ConversationId, query: HistoryQuery) => Promise<StoredMessage[]>;
 
 /**
  * The open conversation: its messages in the server's order (by `seq`;
@@ -15,7 +16,7 @@ export type HistorySource = (conv: string, query: HistoryQuery) => Promise<Store
  * (by key), loaded page by page and kept up to date by engine events.
  */
 export const useConversationStore = defineStore('conversation', () => {
-  const conv = ref<string | null>(null);
+  const conv = ref<ConversationId | null>(null);
   /** Messages oldest first; replaced (never mutated) on every change, so props see it. */
   const messages = shallowRef<StoredMessage[]>([]);
   const index = new Map<string, StoredMessage>();
@@ -28,7 +29,7 @@ export const useConversationStore = defineStore('conversation', () => {
   const count = computed(() => messages.value.length);
 
   /** Opens conversation `id` and loads its newest page. */
-  async function open(id: string | null, history?: HistorySource): Promise<void> {
+  async function open(id: ConversationId | null, history?: HistorySource): Promise<void> {
     generation++;
     conv.value = id;
     source = history;

@@ -23,7 +23,10 @@ export const useDevicesStore = defineStore('devices', () => {
     if (!c) return;
     loading.value = true;
     try {
-      list.value = await fetchDevices(c.url, c.token);
+      // This device first, then the most recently seen.
+      list.value = (await fetchDevices(c.url, c.token)).sort(
+        (a, b) => Number(b.current) - Number(a.current) || b.lastSeenAt - a.lastSeenAt,
+      );
       error.value = null;
     } catch (e) {
       error.value = e instanceof Error ? e.message : String(e);

@@ -5,7 +5,8 @@ import { compareMessages } from '../../../client/order';
 import type { HistoryQuery, StoredMessage } from '../../../client/storage';
 import MessageList from '../../../renderer/src/components/MessageList.vue';
 import { PAGE_SIZE, useConversationStore } from '../../../renderer/src/stores/conversation';
-import { fakeViewport, message, plugins } from './helpers';
+import { directConversationId } from '../../../protocol';
+import { fakeViewport, message, PEER_CONV, plugins } from './helpers';
 
 beforeAll(() => fakeViewport());
 
@@ -24,7 +25,7 @@ describe('a message is shown exactly once', () => {
     const store = useConversationStore();
     const a = message({ direction: 'in', id: 'a' });
     const b = message({ direction: 'out', id: 'b', status: 'sent' });
-    await store.open('d:me:peer', historyOf([a, b]));
+    await store.open(PEER_CONV, historyOf([a, b]));
     expect(store.messages.map((m) => m.id)).toEqual(['a', 'b']);
 
     // The same incoming message again (retransmission, reconnect, offline pull).
@@ -36,7 +37,14 @@ describe('a message is shown exactly once', () => {
     expect(store.messages[1]!.status).toBe('delivered');
 
     // Another conversation's message is not shown here.
-    store.upsert(message({ direction: 'in', id: 'c', peer: 'other', conv: 'd:me:other' }));
+    store.upsert(
+      message({
+        direction: 'in',
+        id: 'c',
+        peer: 'other',
+        conv: directConversationId('me', 'other'),
+      }),
+    );
     expect(store.count).toBe(2);
   });
 
@@ -47,7 +55,7 @@ describe('a message is shown exactly once', () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const source = historyOf([old]);
-    const opening = store.open('d:me:peer', async (peer, q) => {
+    const opening = store.open(PEER_CONV, async (peer, q) => {
       const page = await source(peer, q);
       await gate;
       return page;
@@ -65,7 +73,7 @@ describe('a message is shown exactly once', () => {
     const all = Array.from({ length: PAGE_SIZE * 2 + 5 }, (_, i) =>
       message({ id: `h${i}`, direction: i % 2 ? 'in' : 'out', posA: 1_000 + i }),
     );
-    await store.open('d:me:peer', historyOf(all));
+    await store.open(PEER_CONV, historyOf(all));
     expect(store.count).toBe(PAGE_SIZE);
     await store.loadOlder();
     await store.loadOlder();
@@ -78,7 +86,7 @@ describe('a message is shown exactly once', () => {
     const a = message({ direction: 'in', id: 'dup' });
     const b = message({ direction: 'out', id: 'mine', status: 'delivered' });
     const store = useConversationStore();
-    await store.open('d:me:peer', historyOf([a, b]));
+    await store.open(PEER_CONV, historyOf([a, b]));
     store.upsert({ ...a });
     const wrapper = mount(MessageList, {
       ...setup,

@@ -2,6 +2,7 @@ import { createPinia, setActivePinia, type Pinia } from 'pinia';
 import type { Plugin } from 'vue';
 import type { StoredMessage } from '../../../client/storage';
 import type { OutStatus } from '../../../client/status';
+import { directConversationId } from '../../../protocol';
 import { createAppI18n } from '../../../renderer/src/i18n';
 
 /** Plugins every mounted component needs: a fresh Pinia and English i18n. */
@@ -10,6 +11,9 @@ export function plugins(): { pinia: Pinia; global: { plugins: Plugin[] } } {
   setActivePinia(pinia);
   return { pinia, global: { plugins: [pinia, createAppI18n('en-US') as Plugin] } };
 }
+
+/** The conversation of the test messages. */
+export const PEER_CONV = directConversationId('me', 'peer');
 
 let seq = 0;
 
@@ -27,7 +31,7 @@ export function message(
     id,
     from,
     to: direction === 'out' ? 'peer' : 'me',
-    conv: 'd:me:peer',
+    conv: PEER_CONV,
     peer: 'peer',
     direction,
     body: `message ${seq}`,

@@ -5,7 +5,7 @@ import ConversationPane from '../../../renderer/src/components/ConversationPane.
 import ResendDialog from '../../../renderer/src/components/ResendDialog.vue';
 import { useChatStore } from '../../../renderer/src/stores/chat';
 import { useConversationStore } from '../../../renderer/src/stores/conversation';
-import { fakeViewport, message, plugins } from './helpers';
+import { fakeViewport, message, plugins, PEER_CONV } from './helpers';
 
 beforeAll(() => fakeViewport());
 
@@ -40,7 +40,7 @@ function mountConversation() {
   chat.users = [{ userId: 'peer', username: 'peer', displayName: 'Peer', online: true }];
   chat.activePeer = 'peer';
   const failed = message({ id: 'f1', body: 'lost in transit', status: 'failed' });
-  conversation.conv = 'd:me:peer';
+  conversation.conv = PEER_CONV;
   conversation.messages = [message({ id: 'ok1', status: 'delivered' }), failed];
   chat.failed = new Map([[failed.key, failed]]);
   const resend = vi.fn(async () => undefined);

@@ -45,6 +45,20 @@ export async function signUp(browser: Browser, url: string, username: string): P
   return page;
 }
 
+/** Opens the app in a new browser context (another device) and signs an existing account in. */
+export async function signIn(browser: Browser, url: string, username: string): Promise<Page> {
+  const page = await openApp(browser, url);
+  await authenticate(page, username, 'Sign in');
+  return page;
+}
+
+/** The texts of the open conversation's messages, in the order shown. */
+export async function shownOrder(page: Page): Promise<string[]> {
+  return page
+    .locator('[data-testid="message"] .body')
+    .evaluateAll((els) => els.map((el) => el.textContent?.trim() ?? ''));
+}
+
 /** The contact list. */
 export function contacts(page: Page): Locator {
   return page.getByRole('list', { name: 'Contacts' });
