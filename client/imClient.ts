@@ -9,6 +9,8 @@ import {
   directPeer,
   logMsgNSchema,
   MAX_BODY_BYTES,
+  TYPING_SEND_INTERVAL_MS,
+  typingNSchema,
   presenceNSchema,
   PROTOCOL_VERSION,
   userIdSchema,
@@ -58,6 +60,8 @@ export type ImClientEvents = {
   'session-rejected': undefined;
   /** The server does not speak this client's protocol version. */
   incompatible: { min: number; max: number };
+  /** Someone is typing to the person (ephemeral; gone after a few seconds of silence). */
+  typing: { conv: ConversationId; from: string };
   /** Something failed that the engine will retry (for logs). */
   error: unknown;
 };
@@ -116,6 +120,7 @@ export class ImClient {
   private closed = false;
   private syncTimer: ReturnType<typeof setInterval> | undefined;
   private syncing: Promise<void> | undefined;
+  private readonly typingSent = new Map<ConversationId, number>();
   private readonly outbox: Outbox;
   private readonly catchUp: CatchUp;
   private readonly sync: ConversationSync;
@@ -218,6 +223,10 @@ export class ImClient {
     socket.on('msg:N', (packet) => void this.onMsgN(packet));
     socket.on('ack:N', (packet) => void this.onAckN(packet));
     socket.on('read:N', (packet) => void this.sync.onReadN(packet));
+    socket.on('typing:N', (packet) => {
+      const parsed = typingNSchema.safeParse(packet);
+      if (parsed.success) this.events.emit('typing', parsed.data);
+    });
     socket.on('presence:N', (packet) => {
       const parsed = presenceNSchema.safeParse(packet);
       if (!parsed.success) return;
@@ -271,6 +280,8 @@ export class ImClient {
       composedAt: now,
     };
     const message = await this.storage.addOutgoing(written);
+    // Typing again after this is a new message being typed: say so at once.
+    this.typingSent.delete(conv);
     this.events.emit('status', message);
     this.outbox.start(message);
     return message;
@@ -300,19 +311,31 @@ export class ImClient {
   }
 
   /**
-   * A page of one conversation, newest first. When the cache runs out, the
-   * older page is fetched from the server first (while connected).
+   * A page of one conversation, newest first. The cache is whole only down
+   * to where this device has loaded the server's history (a device gets
+   * everything after it signs in, but only some older messages); a page that
+   * reaches below that, or runs out, is first completed from the server
+   * (while connected).
    */
   async history(conv: ConversationId, query: HistoryQuery): Promise<StoredMessage[]> {
-    const page = await this.storage.history(conv, query);
-    if (page.length >= query.limit || !this.socket?.connected) return page;
-    try {
-      if (!(await this.sync.older(conv, query.limit - page.length))) return page;
-    } catch (error) {
-      this.events.emit('error', error);
-      return page;
+    let page = await this.storage.history(conv, query);
+    for (let fetched = 0; fetched < 20 && this.socket?.connected; fetched++) {
+      const row = await this.storage.conversation(conv);
+      if (!row || row.complete) break;
+      const oldest = page[page.length - 1];
+      const floor = row.historyBefore;
+      const short = page.length < query.limit;
+      const belowFloor = floor !== undefined && oldest !== undefined && oldest.posA < floor;
+      if (!short && !belowFloor) break;
+      try {
+        if (!(await this.sync.older(conv, query.limit))) break;
+      } catch (error) {
+        this.events.emit('error', error);
+        break;
+      }
+      page = await this.storage.history(conv, query);
     }
-    return this.storage.history(conv, query);
+    return page;
   }
 
   /** The person has `conv` open and visible: everything in it is read, on every device. */
@@ -320,6 +343,22 @@ export class ImClient {
     const row = await this.storage.conversation(conv);
     if (!row) return;
     await this.sync.markRead(conv, row.lastSeq);
+  }
+
+  /**
+   * The person is typing in `conv`: tells the other side, at most once every
+   * {@link TYPING_SEND_INTERVAL_MS} per conversation, only while connected.
+   */
+  typing(conv: ConversationId): void {
+    const now = Date.now();
+    if (
+      !this.socket?.connected ||
+      now - (this.typingSent.get(conv) ?? 0) < TYPING_SEND_INTERVAL_MS
+    ) {
+      return;
+    }
+    this.typingSent.set(conv, now);
+    this.socket.emit('typing:R', { conv }, () => {});
   }
 
   /** Resolves once the current catch-up and sync (if any) have finished. */

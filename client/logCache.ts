@@ -401,10 +401,7 @@ export class LogCache implements ClientStorage {
       row.lastPosB = m.posB;
     }
     row.activity = Math.max(row.activity, m.ts ?? m.composedAt ?? 0);
-    if (m.seq !== undefined) {
-      row.lastSeq = Math.max(row.lastSeq, m.seq);
-      row.oldestSeq = Math.min(row.oldestSeq ?? m.seq, m.seq);
-    }
+    if (m.seq !== undefined) row.lastSeq = Math.max(row.lastSeq, m.seq);
   }
 
   /** Incoming messages of `conv` cached with `lo < seq ≤ hi` (no upper bound when undefined). */

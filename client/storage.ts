@@ -53,8 +53,6 @@ export interface Conversation {
   activity: number;
   /** Highest `seq` known, from messages or from the server. */
   lastSeq: number;
-  /** Lowest `seq` cached, if any. */
-  oldestSeq?: number;
   /** The server's history has been asked for down to (not including) this `seq`. */
   historyBefore?: number;
   /** The server has nothing older than what was loaded. */

@@ -56,11 +56,13 @@ export class ConversationSync {
       const list = convListASchema.parse(await link.ask('conv:list', {}, this.timeout));
       const empty: ConversationId[] = [];
       for (const c of list.conversations) {
-        const before = await storage.conversation(c.conv);
         await storage.ensureConversation(c.conv, c.peer, c.lastSeq, c.lastTs);
         const row = await storage.applyReadState(c);
         if (row) this.deps.conversation(row);
-        if (!before?.lastKey && c.lastSeq > 0) empty.push(c.conv);
+        // Never loaded from history:R: the cache holds only what reached this device.
+        if (row && row.historyBefore === undefined && !row.complete && c.lastSeq > 0) {
+          empty.push(c.conv);
+        }
       }
       await this.flushReads();
       for (const conv of empty) await this.older(conv, BACKFILL_PER_CONVERSATION);
@@ -71,14 +73,16 @@ export class ConversationSync {
   }
 
   /**
-   * Loads the page of `conv` before the oldest message cached from the
-   * server; false when there is nothing older (or no connection).
+   * Loads the page of `conv` before what this device has loaded from the
+   * server's history (the newest page the first time); false when there is
+   * nothing older (or no connection). Pages follow each other without a
+   * gap, whatever else catch-up brought meanwhile.
    */
   async older(conv: ConversationId, limit = BACKFILL_PER_CONVERSATION): Promise<boolean> {
     const { storage, link } = this.deps;
     const row = await storage.conversation(conv);
     if (row?.complete || !link.connected()) return false;
-    const before = Math.min(row?.historyBefore ?? Infinity, row?.oldestSeq ?? Infinity);
+    const before = row?.historyBefore ?? Infinity;
     const answer = historyASchema.parse(
       await link.ask(
         'history:R',

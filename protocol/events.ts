@@ -18,6 +18,8 @@ import type {
   ReadR,
   StatusA,
   StatusR,
+  TypingN,
+  TypingR,
 } from './schemas';
 
 /** An acknowledgement: the event's A packet or an error. */
@@ -35,6 +37,7 @@ export interface ClientToServerEvents {
   'history:R': (packet: HistoryR, ack: AckCallback<HistoryA>) => void;
   'read:R': (packet: ReadR, ack: AckCallback<ReadA>) => void;
   'status:R': (packet: StatusR, ack: AckCallback<StatusA>) => void;
+  'typing:R': (packet: TypingR, ack: AckCallback<Ok>) => void;
 }
 
 /** Events the server pushes. */
@@ -44,6 +47,7 @@ export interface ServerToClientEvents {
   'ack:N': (packet: AckN) => void;
   'presence:N': (packet: PresenceN) => void;
   'read:N': (packet: ReadN) => void;
+  'typing:N': (packet: TypingN) => void;
 }
 
 /** Names of the client → server events. */
@@ -56,6 +60,7 @@ export const CLIENT_EVENTS = [
   'history:R',
   'read:R',
   'status:R',
+  'typing:R',
 ] as const;
 
 /** The Socket.IO room every connection of one user joins. */

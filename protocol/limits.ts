@@ -41,3 +41,9 @@ export const BACKFILL_PER_CONVERSATION = 50;
 export const STATUS_MAX_IDS = 500;
 /** Longest device name. */
 export const MAX_DEVICE_NAME = 64;
+/** A typing client sends `typing:R` at most this often per conversation. */
+export const TYPING_SEND_INTERVAL_MS = 3_000;
+/** The server forwards at most one `typing:R` per device and conversation this often. */
+export const TYPING_SERVER_MIN_INTERVAL_MS = 1_000;
+/** A typing indicator disappears after this much silence. */
+export const TYPING_SHOW_MS = 6_000;

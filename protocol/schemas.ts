@@ -223,6 +223,15 @@ export const statusASchema = z.object({
 /** `status:A` payload. */
 export type StatusA = z.infer<typeof statusASchema>;
 
+/** `typing:R` (extension): the person is typing in `conv`; ephemeral, never stored. */
+export const typingRSchema = z.object({ conv: conversationIdSchema });
+/** `typing:R` payload. */
+export type TypingR = z.infer<typeof typingRSchema>;
+/** `typing:N`: `from` is typing in `conv` (pushed to the other members' devices). */
+export const typingNSchema = z.object({ conv: conversationIdSchema, from: userIdSchema });
+/** `typing:N` payload. */
+export type TypingN = z.infer<typeof typingNSchema>;
+
 /** Usernames: 3–32 of `a-z 0-9 _ . -`, case-insensitive, stored lower-case. */
 export const usernameSchema = z
   .string()

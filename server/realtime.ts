@@ -4,6 +4,7 @@ import {
   ackRSchema,
   convListRSchema,
   deviceRoom,
+  directPeer,
   fail,
   historyRSchema,
   HISTORY_DEFAULT_LIMIT,
@@ -19,6 +20,8 @@ import {
   PROTOCOL_VERSION,
   readRSchema,
   statusRSchema,
+  TYPING_SERVER_MIN_INTERVAL_MS,
+  typingRSchema,
   userRoom,
   type Answer,
   type ClientToServerEvents,
@@ -208,6 +211,8 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
     const device = socket.data.deviceId;
     const mirror = socket.data.protocol >= 2;
     const scope: StreamScope = { userId: me, deviceId: device, mirror };
+    /** When this connection last forwarded typing, per conversation (reset by a message). */
+    const typingAt = new Map<string, number>();
     const auth = socket.handshake.auth as Record<string, unknown>;
     void socket.join(userRoom(me));
     void socket.join(deviceRoom(device));
@@ -241,6 +246,7 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
           return reply(fail('id_conflict', 'this id names a different message'));
         }
         const { ts, seq, conv } = result;
+        typingAt.delete(conv); // typing after this is typing the next message
         // msg:A only now: the transaction holding the message has committed.
         reply(mirror ? { ok: true, id: msg.id, ts, seq, conv } : { ok: true, id: msg.id, ts });
         const online = presence.isOnline(msg.to);
@@ -382,6 +388,22 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
         if (!state) return reply(fail('not_found', 'no such conversation'));
         reply({ ok: true, ...state });
         socket.to(mirrorRoom(me)).emit('read:N', state);
+      }),
+    );
+
+    socket.on(
+      'typing:R',
+      handler(log, 'typing:R', async (payload, reply) => {
+        const parsed = parseWith(typingRSchema, payload);
+        if (!parsed.ok) return reply(parsed);
+        const { conv } = parsed.value;
+        if (!store.isMember(conv, me)) return reply(fail('not_found', 'no such conversation'));
+        reply({ ok: true });
+        const now = Date.now();
+        if (now - (typingAt.get(conv) ?? 0) < TYPING_SERVER_MIN_INTERVAL_MS) return;
+        typingAt.set(conv, now);
+        const peer = directPeer(conv, me);
+        if (peer && peer !== me) io.to(mirrorRoom(peer)).emit('typing:N', { conv, from: me });
       }),
     );
 

@@ -127,6 +127,7 @@ describe('bad input', () => {
     'history:R': () => ({ conv: directConversationId(alice.userId, bob.userId) }),
     'read:R': () => ({ conv: directConversationId(alice.userId, bob.userId), seq: 1 }),
     'status:R': () => ({ ids: ['base'] }),
+    'typing:R': () => ({ conv: directConversationId(alice.userId, bob.userId) }),
   };
 
   for (const event of CLIENT_EVENTS) {

@@ -24,7 +24,10 @@ export type PacketName =
   | 'read:A'
   | 'read:N'
   | 'status:R'
-  | 'status:A';
+  | 'status:A'
+  | 'typing:R'
+  | 'typing:A'
+  | 'typing:N';
 
 const ANSWER_OF: Record<string, PacketName> = {
   'msg:R': 'msg:A',
@@ -35,6 +38,7 @@ const ANSWER_OF: Record<string, PacketName> = {
   'history:R': 'history:A',
   'read:R': 'read:A',
   'status:R': 'status:A',
+  'typing:R': 'typing:A',
 };
 
 /** Decides whether to drop one packet (seen by the proxy in flight). */

@@ -170,3 +170,21 @@ describe.each(Object.entries(IMPLEMENTATIONS))('%s', (_name, storage) => {
     s.close();
   });
 });
+
+describe.each(Object.entries(IMPLEMENTATIONS))('%s, concurrent writers', (_name, storage) => {
+  it('applies concurrent calls one after the other: no update of a conversation is lost', async () => {
+    const s = storage();
+    await s.ensureConversation(BOB, 'bob', 0, 0);
+    // Pages from catch-up and from history, and read positions, all at once.
+    await Promise.all([
+      ...Array.from({ length: 20 }, (_, i) =>
+        s.addFromServer(ME, [entry('bob', `c${i}`, 2 * i + 1), entry(ME, `m${i}`, 2 * i + 2)]),
+      ),
+      s.ensureConversation(BOB, 'bob', 40, 5),
+      s.applyReadState({ conv: BOB, readSeq: 0, unread: 0, through: 0 }),
+    ]);
+    const row = await s.conversation(BOB);
+    expect(row).toMatchObject({ lastSeq: 40, unread: 20, lastKey: `${ME}/m19` });
+    s.close();
+  });
+});

@@ -83,6 +83,7 @@ export default {
     yesterday: 'Yesterday',
     loading: 'Loading…',
     back: 'Back to contacts',
+    typing: '{name} is typing…',
   },
   composer: {
     label: 'Message',

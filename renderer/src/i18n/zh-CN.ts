@@ -87,6 +87,7 @@ const zh: Shape<typeof en> = {
     yesterday: '昨天',
     loading: '正在加载…',
     back: '返回联系人',
+    typing: '{name} 正在输入…',
   },
   composer: {
     label: '消息',

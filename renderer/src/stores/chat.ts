@@ -4,7 +4,7 @@ import { ApiError, fetchUsers } from '../../../client/api';
 import { DexieStorage } from '../../../client/dexieStorage';
 import { ImClient, SendError, type ConnectionState } from '../../../client/imClient';
 import type { ConversationSummary, StoredMessage } from '../../../client/storage';
-import type { Session, User } from '../../../protocol';
+import { TYPING_SHOW_MS, type Session, type User } from '../../../protocol';
 import { desktopBridge } from '../desktop/desktop';
 import { useConversationStore } from './conversation';
 
@@ -62,6 +62,29 @@ export const useChatStore = defineStore('chat', () => {
   const filter = ref('');
   /** The server speaks a protocol version this app does not. */
   const incompatible = ref(false);
+  /** People typing to us now (user id → when the indicator goes away). */
+  const typingUntil = shallowRef(new Map<string, number>());
+  const typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  function setTyping(userId: string, until: number | null): void {
+    clearTimeout(typingTimers.get(userId));
+    typingTimers.delete(userId);
+    const next = new Map(typingUntil.value);
+    if (until === null) next.delete(userId);
+    else {
+      next.set(userId, until);
+      typingTimers.set(
+        userId,
+        setTimeout(() => setTyping(userId, null), Math.max(0, until - Date.now())),
+      );
+    }
+    typingUntil.value = next;
+  }
+
+  /** Whether the open conversation's other person is typing. */
+  const peerTyping = computed(
+    () => activePeer.value !== null && typingUntil.value.has(activePeer.value),
+  );
 
   /** Every other user with their conversation summary, most recent activity first. */
   const contacts = computed<Contact[]>(() => {
@@ -137,6 +160,8 @@ export const useChatStore = defineStore('chat', () => {
       if (m.peer === activePeer.value && isFocused()) void markRead(m.peer);
       else void refreshConversations();
       if (m.direction === 'in') {
+        // Their message arrived: they have stopped typing it.
+        if (typingUntil.value.has(m.from)) setTyping(m.from, null);
         hooks?.onIncoming(
           m,
           users.value.find((u) => u.userId === m.from),
@@ -148,6 +173,9 @@ export const useChatStore = defineStore('chat', () => {
     });
     client.events.on('incompatible', () => {
       if (live()) incompatible.value = true;
+    });
+    client.events.on('typing', ({ from }) => {
+      if (live()) setTyping(from, Date.now() + TYPING_SHOW_MS);
     });
     client.events.on('presence', ({ userId, online }) => {
       if (!live()) return;
@@ -184,6 +212,7 @@ export const useChatStore = defineStore('chat', () => {
     activePeer.value = null;
     filter.value = '';
     incompatible.value = false;
+    for (const userId of typingTimers.keys()) setTyping(userId, null);
     void conversation.open(null);
   }
 
@@ -281,6 +310,13 @@ export const useChatStore = defineStore('chat', () => {
     }
   }
 
+  /** The person is typing in the open conversation (the engine throttles what it sends). */
+  function noteTyping(): void {
+    const client = engine.value;
+    const peer = activePeer.value;
+    if (client && peer) client.typing(client.conversationWith(peer));
+  }
+
   /** Sends a failed message again (same id, same place). */
   async function resend(id: string): Promise<void> {
     await engine.value?.resend(id);
@@ -300,6 +336,7 @@ export const useChatStore = defineStore('chat', () => {
     activePeer,
     filter,
     incompatible,
+    peerTyping,
     contacts,
     visibleContacts,
     activeContact,
@@ -312,6 +349,7 @@ export const useChatStore = defineStore('chat', () => {
     openConversation,
     windowFocused,
     send,
+    noteTyping,
     resend,
     resendAll,
   };

@@ -2,7 +2,7 @@
  * Scenario 8: one person on two devices (two browser profiles). The second
  * device shows the earlier history, mirrors what the person writes on the
  * other one (as outgoing, with its status), and reading on one device clears
- * the unread count on the other.
+ * the unread count on the other. Typing shows on the other side.
  */
 import { expect, test } from '@playwright/test';
 import { useScenarioServer } from './support/server';
@@ -73,6 +73,14 @@ test('a second device: history, own messages mirrored with status, unread in ste
   await openConversation(laptop, nameB);
   await expect(contact(laptop, nameB)).toHaveAttribute('data-unread', '0');
   await expect(contact(phone, nameB)).toHaveAttribute('data-unread', '0');
+
+  // Typing on one side shows on the other; the message itself ends it.
+  await openConversation(phone, nameB);
+  await phone.getByRole('textbox', { name: 'Message' }).fill('Running late');
+  await expect(bob.getByTestId('typing')).toContainText(nameA);
+  await phone.getByRole('textbox', { name: 'Message' }).press('Enter');
+  await expect(incoming(bob, 'Running late')).toHaveCount(1);
+  await expect(bob.getByTestId('typing')).toHaveCount(0);
 
   // Settings lists both devices, this one marked.
   await phone.getByRole('button', { name: 'Settings' }).click();
