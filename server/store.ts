@@ -107,6 +107,24 @@ function streamCondition(mirror: boolean): string {
     : 'm.recipient = :user';
 }
 
+/**
+ * Cuts `rows` (fetched with one row beyond `limit`) to a page: at most
+ * `limit` rows and `maxBytes` on the wire, never less than one row. Returns
+ * whether rows were left out.
+ */
+function cutPage(rows: LogRow[], limit: number, maxBytes: number): boolean {
+  let bytes = 0;
+  let take = 0;
+  while (take < rows.length && take < limit) {
+    bytes += wireSize(rows[take]!);
+    if (take > 0 && bytes > maxBytes) break;
+    take++;
+  }
+  const more = take < rows.length;
+  rows.length = take;
+  return more;
+}
+
 function hashBody(body: string): Buffer {
   return createHash('sha256').update(body, 'utf8').digest();
 }
@@ -479,16 +497,8 @@ export class Store {
         }) as LogRow[]),
       );
     }
-    let bytes = 0;
-    let take = 0;
-    while (take < rows.length && take < limit) {
-      bytes += wireSize(rows[take]!);
-      if (take > 0 && bytes > maxBytes) break;
-      take++;
-    }
-    const more = take < rows.length;
-    rows.length = take;
-    return { rows, lastGseq: take > 0 ? rows[take - 1]!.gseq : after, more };
+    const more = cutPage(rows, limit, maxBytes);
+    return { rows, lastGseq: rows.length > 0 ? rows[rows.length - 1]!.gseq : after, more };
   }
 
   /** True when `userId` belongs to conversation `conv`. */
@@ -511,15 +521,7 @@ export class Store {
       before ?? Number.MAX_SAFE_INTEGER,
       limit + 1,
     ) as LogRow[];
-    let bytes = 0;
-    let take = 0;
-    while (take < newestFirst.length && take < limit) {
-      bytes += wireSize(newestFirst[take]!);
-      if (take > 0 && bytes > maxBytes) break;
-      take++;
-    }
-    const more = take < newestFirst.length;
-    newestFirst.length = take;
+    const more = cutPage(newestFirst, limit, maxBytes);
     return { rows: newestFirst.reverse(), more };
   }
 

@@ -15,6 +15,7 @@ import {
   countIncoming,
   newDevice,
   newUser,
+  scrollBack,
   startClient,
   storageFor,
   until,
@@ -217,17 +218,7 @@ describe('several devices per person', () => {
       await fresh.storage.history(directConversationId(alice.userId, carol.userId), { limit: 10 }),
     ).toHaveLength(1);
     // Scrolling up: pages come from the server once the cache runs out.
-    const seen: number[] = [];
-    let before: StoredMessage | undefined;
-    for (;;) {
-      const page = await fresh.client.history(withBob, {
-        limit: 40,
-        ...(before ? { before: { posA: before.posA, posB: before.posB, key: before.key } } : {}),
-      });
-      if (page.length === 0) break;
-      seen.push(...page.map((m) => m.seq!));
-      before = page.at(-1);
-    }
+    const seen = (await scrollBack(fresh.client, withBob, 40)).map((m) => m.seq);
     expect(seen).toEqual(Array.from({ length: 130 }, (_, i) => 130 - i));
     expect((await fresh.client.conversations()).map((s) => s.peer).sort()).toEqual(
       [bob.userId, carol.userId].sort(),
@@ -259,17 +250,7 @@ describe('several devices per person', () => {
     const [summary] = await fresh.client.conversations();
     expect(summary?.last?.id).toBe('h119');
     // Scrolling back: every message once, in order, none missing between.
-    const seen: string[] = [];
-    let before: StoredMessage | undefined;
-    for (;;) {
-      const page = await fresh.client.history(conv, {
-        limit: 30,
-        ...(before ? { before: { posA: before.posA, posB: before.posB, key: before.key } } : {}),
-      });
-      if (page.length === 0) break;
-      seen.push(...page.map((m) => m.id));
-      before = page.at(-1);
-    }
+    const seen = (await scrollBack(fresh.client, conv, 30)).map((m) => m.id);
     expect(seen).toEqual(Array.from({ length: 120 }, (_, i) => `h${119 - i}`));
   });
 

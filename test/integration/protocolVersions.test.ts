@@ -1,19 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directConversationId, PROTOCOL_VERSION, type Session } from '../../protocol';
 import { newDevice, newUser, nextEvent, startClient, storageFor } from '../support/clients';
-import { ask, nextPush, rawConnect, type RawSocket } from '../support/raw';
+import { ask, collect, nextPush, rawConnect } from '../support/raw';
 import { startServer } from '../support/servers';
 
 type Started = Awaited<ReturnType<typeof startServer>>;
-
-/** Collects every push of `event` on `socket`. */
-function collect(socket: RawSocket, event: string): unknown[] {
-  const seen: unknown[] = [];
-  (socket as unknown as { on: (e: string, f: (p: unknown) => void) => void }).on(event, (p) =>
-    seen.push(p),
-  );
-  return seen;
-}
 
 describe('protocol versions', () => {
   let server: Started;

@@ -4,17 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directConversationId, type Session } from '../../protocol';
 import { connected, newDevice, newUser, startClient, storageFor } from '../support/clients';
 import { createFaultProxy, type FaultProxy } from '../support/faultProxy';
-import { ask, nextPush, rawConnect, type RawSocket } from '../support/raw';
+import { ask, collect, nextPush, rawConnect } from '../support/raw';
 import { startServer } from '../support/servers';
-
-/** Collects every push of `event` on `socket`. */
-function collect(socket: RawSocket, event: string): unknown[] {
-  const seen: unknown[] = [];
-  (socket as unknown as { on: (e: string, f: (p: unknown) => void) => void }).on(event, (p) =>
-    seen.push(p),
-  );
-  return seen;
-}
 
 describe('typing indicators', () => {
   let server: Awaited<ReturnType<typeof startServer>>;

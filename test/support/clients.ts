@@ -3,7 +3,7 @@ import { login, register } from '../../client/api';
 import { DexieStorage } from '../../client/dexieStorage';
 import { ImClient, type ImClientEvents, type ImClientOptions } from '../../client/imClient';
 import type { StoredMessage } from '../../client/storage';
-import type { ClientPolicy, Session } from '../../protocol';
+import type { ClientPolicy, ConversationId, Session } from '../../protocol';
 
 /** One in-memory IndexedDB per test file, shared by its clients (like one browser profile). */
 export const fakeIndexedDb = new IDBFactory();
@@ -88,6 +88,27 @@ export function until(
     }
     void poke();
   });
+}
+
+/**
+ * Scrolls a conversation back from the newest message to the first, as the
+ * UI does, `limit` at a time; every message met, newest first.
+ */
+export async function scrollBack(
+  client: ImClient,
+  conv: ConversationId,
+  limit: number,
+): Promise<StoredMessage[]> {
+  const seen: StoredMessage[] = [];
+  for (;;) {
+    const before = seen.at(-1);
+    const page = await client.history(conv, {
+      limit,
+      ...(before ? { before: { posA: before.posA, posB: before.posB, key: before.key } } : {}),
+    });
+    if (page.length === 0) return seen;
+    seen.push(...page);
+  }
 }
 
 /** Storage of one user on the shared fake IndexedDB. */

@@ -38,3 +38,10 @@ export function ask(socket: RawSocket, event: string, ...args: unknown[]): Promi
 export function nextPush<T = unknown>(socket: RawSocket, event: string): Promise<T> {
   return new Promise((resolve) => (socket as unknown as Socket).once(event, resolve));
 }
+
+/** Collects every push of `event` on `socket`, from now on. */
+export function collect(socket: RawSocket, event: string): unknown[] {
+  const seen: unknown[] = [];
+  (socket as unknown as Socket).on(event, (packet: unknown) => seen.push(packet));
+  return seen;
+}
