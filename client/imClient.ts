@@ -7,8 +7,14 @@ import {
   DEFAULT_CLIENT_POLICY,
   directConversationId,
   directPeer,
+  groupChangeASchema,
+  groupCreateASchema,
+  groupInfoASchema,
+  infoASchema,
+  isGroupId,
   logMsgNSchema,
   MAX_BODY_BYTES,
+  receiptNSchema,
   TYPING_SEND_INTERVAL_MS,
   typingNSchema,
   presenceNSchema,
@@ -18,6 +24,8 @@ import {
   type ClientToServerEvents,
   type ConversationId,
   type ErrorCode,
+  type GroupInfoA,
+  type InfoA,
   type PresenceChange,
   type ServerToClientEvents,
 } from '../protocol';
@@ -74,6 +82,17 @@ export class SendError extends Error {
   ) {
     super(message);
     this.name = 'SendError';
+  }
+}
+
+/** A request the server refused (`code` is its error code), or that could not be sent. */
+export class RequestError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RequestError';
   }
 }
 
@@ -223,6 +242,7 @@ export class ImClient {
     socket.on('msg:N', (packet) => void this.onMsgN(packet));
     socket.on('ack:N', (packet) => void this.onAckN(packet));
     socket.on('read:N', (packet) => void this.sync.onReadN(packet));
+    socket.on('receipt:N', (packet) => void this.onReceiptN(packet));
     socket.on('typing:N', (packet) => {
       const parsed = typingNSchema.safeParse(packet);
       if (parsed.success) this.events.emit('typing', parsed.data);
@@ -256,21 +276,24 @@ export class ImClient {
    * `status` events.
    */
   async send(to: string, body: string): Promise<StoredMessage> {
-    if (!userIdSchema.safeParse(to).success) throw new SendError('invalid_input', 'bad recipient');
+    const group = isGroupId(to);
+    if (!group && !userIdSchema.safeParse(to).success) {
+      throw new SendError('invalid_input', 'bad recipient');
+    }
     if (body.length === 0) throw new SendError('invalid_input', 'empty message');
     if (!checkBodySize(body)) {
       throw new SendError('too_large', `message is larger than ${MAX_BODY_BYTES} bytes`);
     }
     const id = newMessageId();
     const now = Date.now();
-    const conv = directConversationId(this.userId, to);
+    const conv = group ? (to as ConversationId) : directConversationId(this.userId, to);
     const written: StoredMessage = {
       key: messageKey(this.userId, id),
       id,
       from: this.userId,
       to,
       conv,
-      peer: to,
+      peer: group ? '' : to,
       direction: 'out',
       body,
       ...positionOf(undefined, 0, now),
@@ -308,6 +331,11 @@ export class ImClient {
   /** Conversations, most recent first. */
   conversations(): Promise<ConversationSummary[]> {
     return this.storage.conversations();
+  }
+
+  /** One conversation as this device knows it. */
+  conversation(conv: ConversationId): Promise<Conversation | undefined> {
+    return this.storage.conversation(conv);
   }
 
   /**
@@ -359,6 +387,61 @@ export class ImClient {
     }
     this.typingSent.set(conv, now);
     this.socket.emit('typing:R', { conv }, () => {});
+  }
+
+  // ---- groups and receipts (protocol 2) -----------------------------------
+
+  /** Creates a group with `members` (the person is its first admin); its id. */
+  async createGroup(name: string, members: string[]): Promise<ConversationId> {
+    return groupCreateASchema.parse(await this.request('group:create', { name, members })).conv;
+  }
+
+  /** Renames a group (admins). */
+  async renameGroup(conv: ConversationId, name: string): Promise<void> {
+    groupChangeASchema.parse(await this.request('group:rename', { conv, name }));
+  }
+
+  /** Adds people to a group (admins). */
+  async addMembers(conv: ConversationId, users: string[]): Promise<void> {
+    groupChangeASchema.parse(await this.request('group:add', { conv, users }));
+  }
+
+  /** Removes people from a group (admins). */
+  async removeMembers(conv: ConversationId, users: string[]): Promise<void> {
+    groupChangeASchema.parse(await this.request('group:remove', { conv, users }));
+  }
+
+  /** Makes members admins (admins). */
+  async makeAdmins(conv: ConversationId, users: string[]): Promise<void> {
+    groupChangeASchema.parse(await this.request('group:admin', { conv, users }));
+  }
+
+  /** Leaves a group. */
+  async leaveGroup(conv: ConversationId): Promise<void> {
+    groupChangeASchema.parse(await this.request('group:leave', { conv }));
+  }
+
+  /** A group's name and members (members only). */
+  async groupInfo(conv: ConversationId): Promise<GroupInfoA> {
+    return groupInfoASchema.parse(await this.request('group:info', { conv }));
+  }
+
+  /** Who has one of the person's messages, and who read it, with times. */
+  async messageInfo(conv: ConversationId, id: string): Promise<InfoA['recipients']> {
+    return infoASchema.parse(await this.request('info:R', { conv, id })).recipients;
+  }
+
+  /** One request: its answer when `ok`, else a {@link RequestError}. */
+  private async request(event: string, payload: unknown): Promise<unknown> {
+    const socket = this.socket as unknown as Socket | undefined;
+    if (!socket?.connected) throw new RequestError('offline', 'not connected');
+    const answer = (await socket
+      .timeout(this.policy.ackTimeoutMs * 2)
+      .emitWithAck(event, payload)) as { ok: boolean; error?: { code: string; message: string } };
+    if (!answer.ok) {
+      throw new RequestError(answer.error?.code ?? 'internal', answer.error?.message ?? 'refused');
+    }
+    return answer;
   }
 
   /** Resolves once the current catch-up and sync (if any) have finished. */
@@ -419,15 +502,27 @@ export class ImClient {
     const parsed = logMsgNSchema.safeParse(packet);
     if (!parsed.success) return;
     const m = parsed.data;
-    const mine = m.from === this.userId;
-    if (m.to !== this.userId && !mine) return;
-    if (directPeer(m.conv, this.userId) === undefined) return;
+    const group = isGroupId(m.conv);
+    if (!group) {
+      if (m.to !== this.userId && m.from !== this.userId) return;
+      if (directPeer(m.conv, this.userId) === undefined) return;
+    } else if (m.to !== m.conv) return;
     // Persist first, then acknowledge: an ack:R means "it is on this device".
     const added = await this.storage.addFromServer(this.userId, [m]);
     if (this.socket?.connected) this.socket.emit('ack:R', { from: m.from, id: m.id }, () => {});
     this.show(added);
     // A gap in the conversation's seq: a push to this device was missed.
     if (added.gap) this.catchUp.request();
+    // A membership change: the group's name, or whether the person is in it, may differ.
+    if (m.kind === 'system') void this.sync.refreshList();
+  }
+
+  private async onReceiptN(packet: unknown): Promise<void> {
+    const parsed = receiptNSchema.safeParse(packet);
+    if (!parsed.success) return;
+    for (const m of await this.storage.applyReceipts(this.userId, parsed.data)) {
+      this.events.emit('status', m);
+    }
   }
 
   private async onAckN(packet: unknown): Promise<void> {

@@ -1,12 +1,20 @@
-import { directPeer, type ConversationId, type OutState, type ReadState } from '../protocol';
+import {
+  directPeer,
+  isGroupId,
+  type ConversationId,
+  type OutState,
+  type ReadState,
+  type ReceiptN,
+} from '../protocol';
 import { compareMessages, positionOf } from './order';
 import { runRoutine, step, type MaybePromise, type Routine } from './routine';
-import { canAdvance, type OutStatus } from './status';
+import { canAdvance, canApplyReceipt, type OutStatus } from './status';
 import {
   messageKey,
   type Added,
   type ClientStorage,
   type Conversation,
+  type ConversationDetails,
   type ConversationSummary,
   type HistoryQuery,
   type ServerEntry,
@@ -57,13 +65,14 @@ const STATUS_OF: Record<OutState, OutStatus> = {
   sent: 'sent',
   stored: 'stored',
   delivered: 'delivered',
+  read: 'read',
 };
 
 /** A conversation row with nothing in it yet. */
 export function emptyConversation(conv: ConversationId, peer: string): Conversation {
   return {
     conv,
-    kind: 'direct',
+    kind: isGroupId(conv) ? 'group' : 'direct',
     peer,
     activity: 0,
     lastSeq: 0,
@@ -133,11 +142,11 @@ export class LogCache implements ClientStorage {
       .sort((a, b) => (a.composedAt ?? 0) - (b.composedAt ?? 0));
   }
 
-  async mirroredUnfinished(limit: number): Promise<StoredMessage[]> {
-    const rows = await this.backend.byStatus(['sent', 'stored']);
+  async ownUnsettled(limit: number): Promise<StoredMessage[]> {
+    const rows = await this.backend.byStatus(['sent', 'stored', 'delivered']);
     return rows
-      .filter((m) => m.outbox !== true)
-      .sort((a, b) => (a.ts ?? 0) - (b.ts ?? 0))
+      .filter((m) => m.direction === 'out' && m.seq !== undefined)
+      .sort((a, b) => (b.ts ?? 0) - (a.ts ?? 0))
       .slice(0, limit);
   }
 
@@ -161,18 +170,45 @@ export class LogCache implements ClientStorage {
 
   ensureConversation(
     conv: ConversationId,
-    peer: string,
+    details: ConversationDetails,
     lastSeq: number,
     activity: number,
   ): Promise<void> {
     const backend = this.backend;
     return this.atomic(
       (function* () {
-        const row = (yield* step(backend.getConversation(conv))) ?? emptyConversation(conv, peer);
-        if (row.lastSeq >= lastSeq && row.activity >= activity && row.peer === peer) return;
-        row.lastSeq = Math.max(row.lastSeq, lastSeq);
-        row.activity = Math.max(row.activity, activity);
-        yield* step(backend.putConversation(row));
+        const row =
+          (yield* step(backend.getConversation(conv))) ??
+          emptyConversation(conv, details.peer ?? '');
+        const next: Conversation = {
+          ...row,
+          lastSeq: Math.max(row.lastSeq, lastSeq),
+          activity: Math.max(row.activity, activity),
+          ...(details.peer !== undefined ? { peer: details.peer } : {}),
+          ...(details.name !== undefined ? { name: details.name } : {}),
+          ...(details.left !== undefined ? { left: details.left } : {}),
+        };
+        if (JSON.stringify(next) === JSON.stringify(row)) return;
+        yield* step(backend.putConversation(next));
+      })(),
+    );
+  }
+
+  applyReceipts(me: string, packet: ReceiptN): Promise<StoredMessage[]> {
+    const backend = this.backend;
+    return this.atomic(
+      (function* () {
+        const keys = packet.updates.map((u) => messageKey(me, u.id));
+        const current = yield* step(backend.getMessages(keys));
+        const changed: StoredMessage[] = [];
+        packet.updates.forEach((u, i) => {
+          const m = current[i];
+          if (!m?.status || m.direction !== 'out') return;
+          const next = withReceipt(m, STATUS_OF[u.state], u.receipt);
+          if (next) changed.push(next);
+        });
+        if (changed.length > 0) yield* step(backend.putMessages(changed));
+        return changed;
       })(),
     );
   }
@@ -289,21 +325,26 @@ export class LogCache implements ClientStorage {
         return;
       }
       if (e.body === undefined) return; // expired on the server, never seen here
-      const out = e.from === me;
+      const system = e.kind === 'system';
+      const out = e.from === me && !system;
       const m: StoredMessage = {
         key: messageKey(e.from, e.id),
         id: e.id,
         from: e.from,
         to: e.to,
         conv: e.conv,
-        peer: directPeer(e.conv, me) ?? (out ? e.to : e.from),
+        peer: isGroupId(e.conv) ? '' : (directPeer(e.conv, me) ?? (out ? e.to : e.from)),
         direction: out ? 'out' : 'in',
         body: e.body,
         seq: e.seq,
         ts: e.ts,
         ...positionOf(e.seq, 0, 0),
       };
-      if (out) m.status = STATUS_OF[e.state ?? (e.to === me ? 'delivered' : 'sent')];
+      if (system) m.kind = 'system';
+      if (out) {
+        m.status = STATUS_OF[e.state ?? (e.to === me ? 'delivered' : 'sent')];
+        if (e.receipt) m.receipt = e.receipt;
+      }
       fresh.push(m);
     });
     let gap = false;
@@ -322,7 +363,12 @@ export class LogCache implements ClientStorage {
       for (const m of list) {
         const wasUnreadBefore = Math.max(row.snapThrough, row.readSeq);
         this.touch(row, m);
-        if (freshKeys.has(m.key) && m.direction === 'in' && (m.seq ?? 0) > wasUnreadBefore) {
+        if (
+          freshKeys.has(m.key) &&
+          m.direction === 'in' &&
+          m.kind !== 'system' &&
+          (m.seq ?? 0) > wasUnreadBefore
+        ) {
           row.liveUnread++;
         }
       }
@@ -381,11 +427,8 @@ export class LogCache implements ClientStorage {
       changed = true;
     }
     if (had.direction === 'out' && had.status && e.state) {
-      const status = STATUS_OF[e.state];
-      if (canAdvance(had.status, status)) {
-        next.status = status;
-        changed = true;
-      }
+      const updated = withReceipt(next, STATUS_OF[e.state], e.receipt);
+      if (updated) return updated;
     }
     return changed ? next : undefined;
   }
@@ -419,6 +462,24 @@ export class LogCache implements ClientStorage {
         false,
       ),
     );
-    return rows.filter((m) => m.direction === 'in' && m.seq !== undefined).length;
+    return rows.filter((m) => m.direction === 'in' && m.seq !== undefined && m.kind !== 'system')
+      .length;
   }
+}
+
+/** `m` with the server's status and counts, or undefined when they change nothing. */
+function withReceipt(
+  m: StoredMessage,
+  status: OutStatus,
+  receipt: StoredMessage['receipt'],
+): StoredMessage | undefined {
+  const moves = m.status !== undefined && canApplyReceipt(m.status, status);
+  const counts =
+    receipt !== undefined &&
+    (m.receipt === undefined ||
+      receipt.delivered > m.receipt.delivered ||
+      receipt.read > m.receipt.read ||
+      receipt.recipients !== m.receipt.recipients);
+  if (!moves && !counts) return undefined;
+  return { ...m, ...(moves ? { status } : {}), ...(counts ? { receipt } : {}) };
 }

@@ -1,4 +1,5 @@
 import {
+  isGroupId,
   msgA2Schema,
   msgASchema,
   type AckN,
@@ -64,10 +65,16 @@ export class Outbox {
 
   constructor(private readonly deps: OutboxDeps) {}
 
-  /** Loads every unfinished message of the outbox (after a restart). */
+  /**
+   * Loads every unfinished message of the outbox (after a restart). A group
+   * message the server holds needs nothing more from the outbox: where it
+   * stands comes as receipts.
+   */
   async load(): Promise<void> {
     const unfinished = await this.deps.storage.outgoingByStatus(['pending', 'sent', 'stored']);
-    for (const m of unfinished) this.track(m);
+    for (const m of unfinished) {
+      if (m.status === 'pending' || !isGroupId(m.to)) this.track(m);
+    }
   }
 
   /** Arms deadline timers (before the first connection). */
@@ -211,7 +218,11 @@ export class Outbox {
     if (!parsed.success) return;
     const seq = full?.success ? full.data.seq : undefined;
     this.advance(t, 'sent', { ts: parsed.data.ts, seq });
-    if (t.status === 'sent') this.scheduleRetransmit(t);
+    if (isGroupId(t.to)) {
+      // The server holds it; the members' progress arrives as receipts.
+      this.clearTimer(t);
+      this.trackers.delete(t.key);
+    } else if (t.status === 'sent') this.scheduleRetransmit(t);
     else if (t.status === 'stored') this.scheduleRecheck(t);
   }
 

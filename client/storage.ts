@@ -1,4 +1,4 @@
-import type { ConversationId, HistoryEntry, ReadState } from '../protocol';
+import type { ConversationId, HistoryEntry, ReadState, ReceiptCounts, ReceiptN } from '../protocol';
 import type { OutStatus } from './status';
 
 /** One message as the client keeps it: a cached entry of a conversation's log. */
@@ -10,7 +10,7 @@ export interface StoredMessage {
   to: string;
   /** The conversation (see `directConversationId`). */
   conv: ConversationId;
-  /** The other party of the conversation (the user for a note to self). */
+  /** The other party of a direct conversation (the user for a note to self); `''` in a group. */
   peer: string;
   /** `out`: written by this person (on this or another of their devices). */
   direction: 'out' | 'in';
@@ -38,13 +38,22 @@ export interface StoredMessage {
    * before everything stored since the upgrade), even once its `seq` is known.
    */
   legacy?: true;
+  /** `system`: a membership change of a group; `body` is a `GroupEvent` as JSON. */
+  kind?: 'system';
+  /** Outgoing: how many recipients have it and have read it. */
+  receipt?: ReceiptCounts;
 }
 
 /** A conversation as the client keeps it. */
 export interface Conversation {
   conv: ConversationId;
-  kind: 'direct';
+  kind: 'direct' | 'group';
+  /** Direct: the other person. Group: `''`. */
   peer: string;
+  /** Group: its name. */
+  name?: string;
+  /** Group: the person is no longer a member (they keep what they had). */
+  left?: boolean;
   /** Key of the newest message in conversation order, and its position. */
   lastKey?: string;
   lastPosA?: number;
@@ -70,6 +79,13 @@ export interface Conversation {
   legacyUnread: number;
   /** What the contact list shows. */
   unread: number;
+}
+
+/** What the server says a conversation is: the other person, or a group's name and whether the person left it. */
+export interface ConversationDetails {
+  peer?: string;
+  name?: string;
+  left?: boolean;
 }
 
 /** A conversation with its newest message, for the contact list. */
@@ -137,8 +153,8 @@ export interface ClientStorage {
   get(key: string): Promise<StoredMessage | undefined>;
   /** This device's outbox messages in the given statuses, oldest first. */
   outgoingByStatus(statuses: OutStatus[]): Promise<StoredMessage[]>;
-  /** The person's own messages written on other devices and not yet delivered. */
-  mirroredUnfinished(limit: number): Promise<StoredMessage[]>;
+  /** The person's newest messages (from any device) that the server holds but not all have read. */
+  ownUnsettled(limit: number): Promise<StoredMessage[]>;
   /** A page of one conversation, newest first. */
   history(conv: ConversationId, query: HistoryQuery): Promise<StoredMessage[]>;
   /** All conversations, most recent activity first. */
@@ -148,10 +164,12 @@ export interface ClientStorage {
   /** Records a conversation the server listed (creating it when new). */
   ensureConversation(
     conv: ConversationId,
-    peer: string,
+    details: ConversationDetails,
     lastSeq: number,
     activity: number,
   ): Promise<void>;
+  /** Applies receipts for the person's own messages; returns the messages that changed. */
+  applyReceipts(me: string, packet: ReceiptN): Promise<StoredMessage[]>;
   /** Applies the server's word on the read position; returns the updated conversation. */
   applyReadState(state: ReadState): Promise<Conversation | undefined>;
   /** The person read `conv` up to `seq` on this device; returns the updated conversation. */

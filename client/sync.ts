@@ -10,6 +10,7 @@ import {
   STATUS_MAX_IDS,
   type ClientPolicy,
   type ConversationId,
+  type ReceiptN,
 } from '../protocol';
 import type { Added, ClientStorage, Conversation } from './storage';
 
@@ -56,7 +57,12 @@ export class ConversationSync {
       const list = convListASchema.parse(await link.ask('conv:list', {}, this.timeout));
       const empty: ConversationId[] = [];
       for (const c of list.conversations) {
-        await storage.ensureConversation(c.conv, c.peer, c.lastSeq, c.lastTs);
+        await storage.ensureConversation(
+          c.conv,
+          { peer: c.peer ?? '', name: c.name, left: c.left },
+          c.lastSeq,
+          c.lastTs,
+        );
         const row = await storage.applyReadState(c);
         if (row) this.deps.conversation(row);
         // Never loaded from history:R: the cache holds only what reached this device.
@@ -66,7 +72,7 @@ export class ConversationSync {
       }
       await this.flushReads();
       for (const conv of empty) await this.older(conv, BACKFILL_PER_CONVERSATION);
-      await this.refreshMirrored();
+      await this.refreshStatuses();
     } catch (error) {
       this.deps.failed(error);
     }
@@ -115,8 +121,12 @@ export class ConversationSync {
     const parsed = readNSchema.safeParse(packet);
     if (!parsed.success) return;
     const peer = directPeer(parsed.data.conv, this.deps.userId);
-    if (peer === undefined) return;
-    await this.deps.storage.ensureConversation(parsed.data.conv, peer, parsed.data.through, 0);
+    await this.deps.storage.ensureConversation(
+      parsed.data.conv,
+      peer === undefined ? {} : { peer },
+      parsed.data.through,
+      0,
+    );
     const row = await this.deps.storage.applyReadState(parsed.data);
     if (row) this.deps.conversation(row);
   }
@@ -140,20 +150,46 @@ export class ConversationSync {
     }
   }
 
-  /** Asks where the person's messages from other devices stand, when this device may have missed it. */
-  private async refreshMirrored(): Promise<void> {
+  /** The conversation list again (a group's name or membership changed). */
+  async refreshList(): Promise<void> {
+    try {
+      const list = convListASchema.parse(await this.deps.link.ask('conv:list', {}, this.timeout));
+      for (const c of list.conversations) {
+        await this.deps.storage.ensureConversation(
+          c.conv,
+          { peer: c.peer ?? '', name: c.name, left: c.left },
+          c.lastSeq,
+          c.lastTs,
+        );
+        const row = await this.deps.storage.conversation(c.conv);
+        if (row) this.deps.conversation(row);
+      }
+    } catch (error) {
+      this.deps.failed(error);
+    }
+  }
+
+  /**
+   * Asks where the person's recent messages that are not yet read stand
+   * (this device missed their receipts while it was away).
+   */
+  async refreshStatuses(): Promise<void> {
     const { storage, link, userId } = this.deps;
-    const open = await storage.mirroredUnfinished(STATUS_MAX_IDS);
+    const open = await storage.ownUnsettled(STATUS_MAX_IDS);
     if (open.length === 0) return;
     const answer = statusASchema.parse(
       await link.ask('status:R', { ids: open.map((m) => m.id) }, this.timeout),
     );
     const byId = new Map(open.map((m) => [m.id, m]));
-    const entries = answer.states.flatMap(({ id, state }) => {
-      const m = byId.get(id);
-      if (!m || m.seq === undefined || m.ts === undefined) return [];
-      return [{ id, from: userId, to: m.to, conv: m.conv, seq: m.seq, ts: m.ts, state }];
-    });
-    this.deps.added(await storage.addFromServer(userId, entries));
+    const byConv = new Map<ConversationId, ReceiptN['updates']>();
+    for (const s of answer.states) {
+      const m = byId.get(s.id);
+      if (!m || m.seq === undefined) continue;
+      byConv.set(m.conv, [...(byConv.get(m.conv) ?? []), { ...s, seq: m.seq }]);
+    }
+    for (const [conv, updates] of byConv) {
+      const changed = await storage.applyReceipts(userId, { conv, updates });
+      this.deps.added({ fresh: [], changed, gap: false });
+    }
   }
 }

@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'registration_closed',
   'bad_credentials',
   'protocol_unsupported',
+  'forbidden',
 ] as const;
 
 /** One error code. */

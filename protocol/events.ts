@@ -1,10 +1,12 @@
 import type { Failure } from './errors';
+import type { GroupCreate, GroupInfoA } from './groups';
 import type {
   AckN,
   AckR,
   ConvListA,
   HistoryA,
   HistoryR,
+  InfoA,
   MsgA,
   MsgN,
   MsgR,
@@ -16,6 +18,7 @@ import type {
   ReadA,
   ReadN,
   ReadR,
+  ReceiptN,
   StatusA,
   StatusR,
   TypingN,
@@ -38,6 +41,26 @@ export interface ClientToServerEvents {
   'read:R': (packet: ReadR, ack: AckCallback<ReadA>) => void;
   'status:R': (packet: StatusR, ack: AckCallback<StatusA>) => void;
   'typing:R': (packet: TypingR, ack: AckCallback<Ok>) => void;
+  'info:R': (packet: { conv: string; id: string }, ack: AckCallback<InfoA>) => void;
+  'group:create': (packet: GroupCreate, ack: AckCallback<{ ok: true; conv: string }>) => void;
+  'group:rename': (packet: { conv: string; name: string }, ack: AckCallback<GroupChangeA>) => void;
+  'group:add': (packet: { conv: string; users: string[] }, ack: AckCallback<GroupChangeA>) => void;
+  'group:remove': (
+    packet: { conv: string; users: string[] },
+    ack: AckCallback<GroupChangeA>,
+  ) => void;
+  'group:admin': (
+    packet: { conv: string; users: string[] },
+    ack: AckCallback<GroupChangeA>,
+  ) => void;
+  'group:leave': (packet: { conv: string }, ack: AckCallback<GroupChangeA>) => void;
+  'group:info': (packet: { conv: string }, ack: AckCallback<GroupInfoA>) => void;
+}
+
+/** Answer of a membership change: the `seq` of its entry in the group's log. */
+export interface GroupChangeA {
+  ok: true;
+  seq: number;
 }
 
 /** Events the server pushes. */
@@ -48,6 +71,7 @@ export interface ServerToClientEvents {
   'presence:N': (packet: PresenceN) => void;
   'read:N': (packet: ReadN) => void;
   'typing:N': (packet: TypingN) => void;
+  'receipt:N': (packet: ReceiptN) => void;
 }
 
 /** Names of the client → server events. */
@@ -61,6 +85,14 @@ export const CLIENT_EVENTS = [
   'read:R',
   'status:R',
   'typing:R',
+  'info:R',
+  'group:create',
+  'group:rename',
+  'group:add',
+  'group:remove',
+  'group:admin',
+  'group:leave',
+  'group:info',
 ] as const;
 
 /** The Socket.IO room every connection of one user joins. */

@@ -47,3 +47,9 @@ export const TYPING_SEND_INTERVAL_MS = 3_000;
 export const TYPING_SERVER_MIN_INTERVAL_MS = 1_000;
 /** A typing indicator disappears after this much silence. */
 export const TYPING_SHOW_MS = 6_000;
+/** Most members a group may have (its creator included). */
+export const MAX_GROUP_MEMBERS = 256;
+/** Longest group name. */
+export const MAX_GROUP_NAME = 64;
+/** How long receipt changes for one sender are gathered before one `receipt:N`. */
+export const RECEIPT_WINDOW_MS = 100;

@@ -15,9 +15,12 @@ export function parseWith<S extends z.ZodType>(schema: S, payload: unknown): Par
   return fail('invalid_input', `${where}${first?.message ?? 'invalid payload'}`);
 }
 
-/** Parses a `msg:R`, answering `too_large` for an oversized body. */
-export function parseMsgR(payload: unknown): Parsed<MsgR> {
-  const parsed = parseWith(msgRSchema, payload);
+/**
+ * Parses a `msg:R` (wire-v1 shape unless another `schema` is given),
+ * answering `too_large` for an oversized body.
+ */
+export function parseMsgR(payload: unknown, schema: z.ZodType<MsgR> = msgRSchema): Parsed<MsgR> {
+  const parsed = parseWith(schema, payload);
   if (parsed.ok && !checkBodySize(parsed.value.body)) {
     return fail('too_large', `body exceeds ${MAX_BODY_BYTES} UTF-8 bytes`);
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { conversationIdSchema } from './conversations';
+import { conversationIdSchema, groupIdSchema } from './conversations';
 import {
   HISTORY_MAX_LIMIT,
   MAX_BODY_BYTES,
@@ -21,11 +21,11 @@ export const tsSchema = z.number().int().nonnegative();
 /** A position in a conversation's log: 1, 2, 3… with no gaps. */
 export const seqSchema = z.number().int().positive();
 /**
- * Where one of the person's own messages stands on the server, as told to
- * their other devices: stored (`sent`), kept for an offline recipient
- * (`stored`), or confirmed by a device of the recipient (`delivered`).
+ * Where one of the person's own messages stands on the server: stored
+ * (`sent`), kept for recipients who are all offline (`stored`), on a device
+ * of every recipient (`delivered`), read by every recipient (`read`).
  */
-export const outStateSchema = z.enum(['sent', 'stored', 'delivered']);
+export const outStateSchema = z.enum(['sent', 'stored', 'delivered', 'read']);
 /** Where one of the person's own messages stands on the server. */
 export type OutState = z.infer<typeof outStateSchema>;
 /**
@@ -37,6 +37,8 @@ export const bodySchema = z.string().min(1);
 
 /** `msg:R`: sender → server. */
 export const msgRSchema = z.object({ id: messageIdSchema, to: userIdSchema, body: bodySchema });
+/** `msg:R` as protocol 2 also allows it: `to` may be a group's conversation id. */
+export const msgR2Schema = msgRSchema.extend({ to: userIdSchema.or(groupIdSchema) });
 /** `msg:R` payload. */
 export type MsgR = z.infer<typeof msgRSchema>;
 
@@ -58,15 +60,30 @@ export const msgNSchema = z.object({
 /** `msg:N` payload (wire-v1 fields). */
 export type MsgN = z.infer<typeof msgNSchema>;
 
+/** Of a message's recipients (the conversation's other members at its `seq`), how many have it and have read it. */
+export const receiptCountsSchema = z.object({
+  recipients: z.number().int().nonnegative(),
+  delivered: z.number().int().nonnegative(),
+  read: z.number().int().nonnegative(),
+});
+/** Receipt counts. */
+export type ReceiptCounts = z.infer<typeof receiptCountsSchema>;
+
 /**
  * `msg:N` as this server sends it (extension): the conversation and `seq`,
  * and for the person's own messages mirrored to their other devices, where
  * the message stands (`state`).
  */
 export const logMsgNSchema = msgNSchema.extend({
+  /** A user id, or the group's id for a group message. */
+  to: userIdSchema.or(groupIdSchema),
   seq: seqSchema,
   conv: conversationIdSchema,
   state: outStateSchema.optional(),
+  /** Own messages: how many recipients have it, and have read it. */
+  receipt: receiptCountsSchema.optional(),
+  /** `system`: a membership change; its body is a `GroupEvent` as JSON. */
+  kind: z.literal('system').optional(),
 });
 /** `msg:N` with the log fields. */
 export type LogMsgN = z.infer<typeof logMsgNSchema>;
@@ -177,8 +194,12 @@ export type ReadState = z.infer<typeof readStateSchema>;
 
 /** One conversation of `conv:list` (extension). */
 export const conversationSummarySchema = readStateSchema.extend({
-  kind: z.literal('direct'),
-  peer: userIdSchema,
+  kind: z.enum(['direct', 'group']),
+  /** Direct: the other person. */
+  peer: userIdSchema.optional(),
+  /** Group: its name, and whether the person is still a member. */
+  name: z.string().optional(),
+  left: z.boolean().optional(),
   lastSeq: z.number().int().nonnegative(),
   lastTs: tsSchema,
 });
@@ -218,7 +239,9 @@ export type StatusR = z.infer<typeof statusRSchema>;
 /** `status:A`: one entry per id that names a message of mine. */
 export const statusASchema = z.object({
   ok: z.literal(true),
-  states: z.array(z.object({ id: messageIdSchema, state: outStateSchema })),
+  states: z.array(
+    z.object({ id: messageIdSchema, state: outStateSchema, receipt: receiptCountsSchema }),
+  ),
 });
 /** `status:A` payload. */
 export type StatusA = z.infer<typeof statusASchema>;
@@ -231,6 +254,42 @@ export type TypingR = z.infer<typeof typingRSchema>;
 export const typingNSchema = z.object({ conv: conversationIdSchema, from: userIdSchema });
 /** `typing:N` payload. */
 export type TypingN = z.infer<typeof typingNSchema>;
+
+/** `receipt:N` (protocol 2): where some of the person's messages in `conv` now stand. */
+export const receiptNSchema = z.object({
+  conv: conversationIdSchema,
+  updates: z.array(
+    z.object({
+      id: messageIdSchema,
+      seq: seqSchema,
+      state: outStateSchema,
+      receipt: receiptCountsSchema,
+    }),
+  ),
+});
+/** `receipt:N` payload. */
+export type ReceiptN = z.infer<typeof receiptNSchema>;
+
+/** `info:R`: who has one of my messages, and who read it. */
+export const infoRSchema = z.object({ conv: conversationIdSchema, id: messageIdSchema });
+/** One recipient in `info:A`; times are absent until it happened (or when receipts are off). */
+export const recipientInfoSchema = z.object({
+  userId: userIdSchema,
+  deliveredAt: tsSchema.optional(),
+  readAt: tsSchema.optional(),
+});
+/** `info:A`. */
+export const infoASchema = z.object({
+  ok: z.literal(true),
+  recipients: z.array(recipientInfoSchema),
+});
+/** `info:A` payload. */
+export type InfoA = z.infer<typeof infoASchema>;
+
+/** `GET /api/me` and `PATCH /api/me`: the person's preferences. */
+export const prefsSchema = z.object({ readReceipts: z.boolean() });
+/** The person's preferences. */
+export type Prefs = z.infer<typeof prefsSchema>;
 
 /** Usernames: 3–32 of `a-z 0-9 _ . -`, case-insensitive, stored lower-case. */
 export const usernameSchema = z

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
   loginBodySchema,
   parseWith,
+  prefsSchema,
   registerBodySchema,
   renameDeviceBodySchema,
   type ClientPolicy,
@@ -12,6 +13,7 @@ import {
 } from '../protocol';
 import type { AccountError, Accounts } from './accounts';
 import type { Presence } from './presence';
+import type { GroupCommit } from './groupCommit';
 import type { Store } from './store';
 
 const STATUS: Record<AccountError, number> = {
@@ -36,6 +38,7 @@ export function bearerToken(header: string | undefined): string | undefined {
 export interface HttpDeps {
   accounts: Accounts;
   store: Store;
+  commit: GroupCommit;
   presence: Presence;
   clientPolicy: ClientPolicy;
   webRoot: string | undefined;
@@ -92,6 +95,26 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
     if (!deviceId) return sendError(reply, 401, 'unauthorized', 'missing or invalid token');
     deps.onSignedOut(deviceId);
     return reply.code(200).send({ ok: true });
+  });
+
+  app.get('/api/me', async (request, reply) => {
+    const me = accounts.resolve(bearerToken(request.headers.authorization));
+    if (!me) return sendError(reply, 401, 'unauthorized', 'missing or invalid token');
+    return {
+      userId: me.userId,
+      username: me.username,
+      displayName: me.displayName,
+      ...deps.store.prefs(me.userId),
+    };
+  });
+
+  app.patch('/api/me', async (request, reply) => {
+    const me = accounts.resolve(bearerToken(request.headers.authorization));
+    if (!me) return sendError(reply, 401, 'unauthorized', 'missing or invalid token');
+    const parsed = parseWith(prefsSchema, request.body);
+    if (!parsed.ok) return sendError(reply, 400, 'invalid_input', parsed.error.message);
+    await deps.commit.run(() => deps.store.setReadReceipts(me.userId, parsed.value.readReceipts));
+    return deps.store.prefs(me.userId);
   });
 
   app.get('/api/devices', async (request, reply) => {

@@ -15,7 +15,10 @@ import { registerHttp } from './http';
 import { createLogger } from './logger';
 import { DEFAULT_LOGIN_LIMITS, LoginLimiter, type LoginLimits } from './loginLimiter';
 import { OWASP_SCRYPT, PasswordHasher, type ScryptParams } from './passwords';
+import { Groups } from './groups';
 import { Presence } from './presence';
+import { Pushes } from './pushes';
+import { Receipts } from './receipts';
 import { attachRealtime, PRESENCE_ROOM, type ImIo } from './realtime';
 import { RetentionJob } from './retention';
 import { Store } from './store';
@@ -95,6 +98,7 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
   await registerHttp(app, {
     accounts,
     store,
+    commit,
     presence,
     clientPolicy,
     webRoot: options.webRoot,
@@ -107,7 +111,24 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
     cors: corsOrigins.length > 0 ? { origin: corsOrigins } : undefined,
     serveClient: false,
   });
-  attachRealtime(io, { accounts, store, commit, presence, log, minProtocol: options.minProtocol });
+  const pushes = new Pushes(io);
+  const receipts = new Receipts(
+    store.db,
+    (userId) => presence.isOnline(userId),
+    (sender, packet) => pushes.receipt(sender, packet),
+  );
+  const groups = new Groups(store.db, store);
+  attachRealtime(io, {
+    accounts,
+    store,
+    groups,
+    receipts,
+    pushes,
+    commit,
+    presence,
+    log,
+    minProtocol: options.minProtocol,
+  });
   const retention =
     options.retentionDays === undefined
       ? undefined
@@ -133,6 +154,7 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
       // Close every connection (clients see a transport close and will
       // reconnect to the next server), let queued writes commit, then close.
       presence.stop();
+      receipts.stop();
       await retention?.stop();
       commit.flush();
       await new Promise<void>((resolve) => io.close(() => resolve()));

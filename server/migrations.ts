@@ -133,4 +133,49 @@ export const MIGRATIONS: readonly string[] = [
   -- A recipient's undelivered messages: what a newly signed-in device still gets.
   CREATE INDEX messages_undelivered ON messages (recipient, gseq) WHERE delivered_at IS NULL;
   `,
+  // v3: groups (name, roles, membership periods as log positions), per-member
+  // delivery of group messages, the read-position history (for message info),
+  // the read-receipts preference, and system entries in the log.
+  `
+  ALTER TABLE conversations ADD COLUMN name TEXT;
+  ALTER TABLE conversations ADD COLUMN created_by TEXT;
+
+  ALTER TABLE members ADD COLUMN role TEXT NOT NULL DEFAULT 'member';
+  -- seq of the entry that made them a member, and of the one that ended it.
+  ALTER TABLE members ADD COLUMN joined_seq INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE members ADD COLUMN left_seq INTEGER;
+
+  -- What part of a group's log a person may see: one row per membership.
+  CREATE TABLE periods (
+    conv      TEXT NOT NULL,
+    user_id   TEXT NOT NULL,
+    from_seq  INTEGER NOT NULL,
+    until_seq INTEGER,
+    PRIMARY KEY (conv, user_id, from_seq)
+  ) WITHOUT ROWID;
+
+  -- A group message reached a device of this member (first one only).
+  CREATE TABLE deliveries (
+    conv    TEXT NOT NULL,
+    seq     INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    at      INTEGER NOT NULL,
+    PRIMARY KEY (conv, seq, user_id)
+  ) WITHOUT ROWID;
+
+  -- Each move of a read position (one row per read:R that moved it, not per message).
+  CREATE TABLE reads (
+    conv    TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    seq     INTEGER NOT NULL,
+    at      INTEGER NOT NULL,
+    PRIMARY KEY (conv, user_id, seq)
+  ) WITHOUT ROWID;
+
+  ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'text';
+  -- How many members other than the sender the message was for.
+  ALTER TABLE messages ADD COLUMN recipients INTEGER NOT NULL DEFAULT 1;
+
+  ALTER TABLE users ADD COLUMN read_receipts INTEGER NOT NULL DEFAULT 1;
+  `,
 ];

@@ -8,10 +8,13 @@ import {
   fail,
   historyRSchema,
   HISTORY_DEFAULT_LIMIT,
+  infoRSchema,
+  isGroupId,
   legacyRoom,
   MAX_PAGE_BYTES,
   MIN_PROTOCOL_VERSION,
   mirrorRoom,
+  msgR2Schema,
   offlineRSchema,
   offlineackRSchema,
   OFFLINE_DEFAULT_LIMIT,
@@ -23,17 +26,20 @@ import {
   TYPING_SERVER_MIN_INTERVAL_MS,
   typingRSchema,
   userRoom,
-  type Answer,
   type ClientToServerEvents,
-  type AckN,
+  type ConversationId,
   type HistoryEntry,
   type LogMsgN,
-  type MsgN,
   type ServerToClientEvents,
 } from '../protocol';
 import type { Accounts } from './accounts';
+import { attachGroupHandlers } from './groupHandlers';
 import type { GroupCommit } from './groupCommit';
+import type { Groups } from './groups';
+import { handler } from './handler';
 import type { Presence } from './presence';
+import { Pushes, v1MsgN } from './pushes';
+import type { Receipts } from './receipts';
 import type { Confirmation, LogRow, Store, StreamScope } from './store';
 
 /** Per-connection state. */
@@ -56,7 +62,8 @@ export type ImIo = Server<
   Record<string, never>,
   SocketData
 >;
-type ImSocket = Socket<
+/** One typed connection. */
+export type ImSocket = Socket<
   ClientToServerEvents,
   ServerToClientEvents,
   Record<string, never>,
@@ -76,45 +83,14 @@ const COMPACT_EVERY = 32;
 export interface RealtimeDeps {
   accounts: Accounts;
   store: Store;
+  groups: Groups;
+  receipts: Receipts;
+  pushes: Pushes;
   commit: GroupCommit;
   presence: Presence;
   log: Logger;
   /** Oldest protocol version accepted; default {@link MIN_PROTOCOL_VERSION}. */
   minProtocol?: number;
-}
-
-type Reply = (answer: Answer<object>) => void;
-
-/**
- * Wraps a handler so that whatever arrives (no payload, no callback, extra
- * arguments, a throwing handler) the client gets one answer and the server
- * stays up.
- */
-function handler(
-  log: Logger,
-  event: string,
-  fn: (payload: unknown, reply: Reply) => Promise<void>,
-) {
-  return (...args: unknown[]) => {
-    const last = args[args.length - 1];
-    const callback = typeof last === 'function' ? (last as (a: unknown) => void) : undefined;
-    let answered = false;
-    const reply: Reply = (answer) => {
-      if (answered) return;
-      answered = true;
-      callback?.(answer);
-    };
-    const payload = callback && args.length === 1 ? undefined : args[0];
-    fn(payload, reply).catch((error: unknown) => {
-      log.error({ err: error, event }, 'handler failed');
-      reply(fail('internal', 'internal error'));
-    });
-  };
-}
-
-/** A msg:N in exactly the wire-v1 shape. */
-function v1MsgN(p: LogMsgN): MsgN {
-  return { id: p.id, from: p.from, to: p.to, body: p.body, ts: p.ts };
 }
 
 /** The protocol version a handshake announces, or undefined when it is not a number. */
@@ -126,33 +102,13 @@ function announcedProtocol(auth: Record<string, unknown> | undefined): number | 
 
 /** Installs authentication and the packet handlers on `io`. */
 export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
-  const { accounts, store, commit, presence, log } = deps;
+  const { accounts, store, receipts, pushes, commit, presence, log } = deps;
   const minProtocol = deps.minProtocol ?? MIN_PROTOCOL_VERSION;
   /** Catch-up requests of one device, served one at a time. */
   const pulls = new Map<string, Promise<unknown>>();
 
-  /** Connections in `room` (Socket.IO encodes a packet even for an empty room: skip those). */
-  const members = (room: string) => io.of('/').adapter.rooms.get(room)?.size ?? 0;
-
-  /** ack:N to every connection of `sender`: wire-v1 fields for v1, with the log fields for v2. */
-  const pushAckN = (sender: string, packet: AckN) => {
-    if (members(legacyRoom(sender)) > 0) {
-      const { seq: _seq, conv: _conv, ...v1 } = packet;
-      io.to(legacyRoom(sender)).emit('ack:N', v1);
-    }
-    if (members(mirrorRoom(sender)) > 0) io.to(mirrorRoom(sender)).emit('ack:N', packet);
-  };
-
-  /** msg:N to every connection of `recipient`, in the shape each speaks. */
-  const pushMsgN = (recipient: string, packet: LogMsgN) => {
-    if (members(legacyRoom(recipient)) > 0) {
-      io.to(legacyRoom(recipient)).emit('msg:N', v1MsgN(packet));
-    }
-    if (members(mirrorRoom(recipient)) > 0) io.to(mirrorRoom(recipient)).emit('msg:N', packet);
-  };
-
   const notifyDelivered = (c: Confirmation) => {
-    pushAckN(c.sender, {
+    pushes.ackN(c.sender, {
       id: c.id,
       to: c.recipient,
       offline: false,
@@ -160,6 +116,13 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
       seq: c.seq,
       conv: c.conv,
     });
+  };
+
+  /** A confirmation by a recipient: direct senders hear ack:N, group senders a receipt. */
+  const confirmed = (c: Confirmation) => {
+    if (!c.byRecipient) return;
+    if (c.group) receipts.touch(c.sender, c.conv, c.seq);
+    else notifyDelivered(c);
   };
 
   /** A log row as `viewer` receives it; own messages carry where they stand. */
@@ -173,13 +136,9 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
       seq: row.seq,
       conv: row.conv,
     };
-    if (row.sender === viewer && row.recipient !== viewer) {
-      push.state =
-        row.deliveredAt !== null
-          ? 'delivered'
-          : presence.isOnline(row.recipient)
-            ? 'sent'
-            : 'stored';
+    if (row.kind === 'system') push.kind = 'system';
+    else if (row.sender === viewer && row.recipient !== viewer) {
+      Object.assign(push, receipts.compute(row));
     }
     return push;
   };
@@ -237,26 +196,46 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
     socket.on(
       'msg:R',
       handler(log, 'msg:R', async (payload, reply) => {
-        const parsed = parseMsgR(payload);
+        const parsed = parseMsgR(payload, mirror ? msgR2Schema : undefined);
         if (!parsed.ok) return reply(parsed);
         const msg = parsed.value;
-        if (!accounts.exists(msg.to)) return reply(fail('unknown_recipient', 'no such user'));
+        const group = isGroupId(msg.to);
+        if (!group && !accounts.exists(msg.to)) {
+          return reply(fail('unknown_recipient', 'no such user'));
+        }
         const result = await commit.run(() => store.storeMessage(me, device, msg, Date.now()));
         if (result.kind === 'conflict') {
           return reply(fail('id_conflict', 'this id names a different message'));
         }
+        if (result.kind === 'not_member') return reply(fail('not_found', 'no such group'));
         const { ts, seq, conv } = result;
         typingAt.delete(conv); // typing after this is typing the next message
         // msg:A only now: the transaction holding the message has committed.
         reply(mirror ? { ok: true, id: msg.id, ts, seq, conv } : { ok: true, id: msg.id, ts });
-        const online = presence.isOnline(msg.to);
         const push: LogMsgN = { ...msg, from: me, ts, seq, conv };
-        // Other protocol-2 devices of the sender are connected when its mirror room holds
-        // more than this device's own connections.
+        if (group) {
+          if (result.kind === 'stored') {
+            // One push to every member and to the sender's other devices.
+            const state = result.recipients.some((u) => presence.isOnline(u)) ? 'sent' : 'stored';
+            pushes.toPeople(
+              [...result.recipients, me],
+              {
+                ...push,
+                state,
+                receipt: { recipients: result.recipients.length, delivered: 0, read: 0 },
+              },
+              device,
+            );
+          }
+          // Where it stands comes as a receipt (also for a retransmission).
+          receipts.touch(me, conv, seq);
+          return;
+        }
+        const online = presence.isOnline(msg.to);
         if (
           result.kind === 'stored' &&
           msg.to !== me &&
-          members(mirrorRoom(me)) > (mirror ? members(deviceRoom(device)) : 0)
+          pushes.hasOtherDevices(me, device, mirror)
         ) {
           // The person's other devices show it as their own outgoing message.
           const mirrored: LogMsgN = { ...push, state: online ? 'sent' : 'stored' };
@@ -271,11 +250,12 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
             seq,
             conv,
             byRecipient: true,
+            group: false,
           });
         } else if (online) {
-          pushMsgN(msg.to, push);
+          pushes.msgN(msg.to, push);
         } else {
-          pushAckN(me, { id: msg.id, to: msg.to, offline: true, ts, seq, conv });
+          pushes.ackN(me, { id: msg.id, to: msg.to, offline: true, ts, seq, conv });
         }
       }),
     );
@@ -300,7 +280,7 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
           })
           .catch((error: unknown) => log.error({ err: error }, 'ack write failed'));
         reply({ ok: true });
-        if (confirmation.byRecipient) notifyDelivered(confirmation);
+        confirmed(confirmation);
       }),
     );
 
@@ -339,7 +319,7 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
         const parsed = parseWith(offlineackRSchema, payload);
         if (!parsed.ok) return reply(parsed);
         const now = Date.now();
-        const confirmed = await commit.run(() => {
+        const done = await commit.run(() => {
           const list = parsed.value.ids.flatMap(
             ({ from, id }) => store.confirm(scope, from, id, now) ?? [],
           );
@@ -347,7 +327,7 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
           return list;
         });
         reply({ ok: true });
-        for (const c of confirmed) if (c.byRecipient) notifyDelivered(c);
+        for (const c of done) confirmed(c);
       }),
     );
 
@@ -367,7 +347,7 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
         if (!parsed.ok) return reply(parsed);
         const { conv, before, limit } = parsed.value;
         if (!store.isMember(conv, me)) return reply(fail('not_found', 'no such conversation'));
-        const page = store.history(conv, before, limit ?? HISTORY_DEFAULT_LIMIT, PAGE_BUDGET);
+        const page = store.history(conv, me, before, limit ?? HISTORY_DEFAULT_LIMIT, PAGE_BUDGET);
         const messages = page.rows.map((r): HistoryEntry => {
           if (r.body !== null) return toPush(r as LogRow & { body: string }, me);
           const { body: _gone, ...entry } = toPush({ ...r, body: '' }, me);
@@ -384,26 +364,12 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
         if (!parsed.ok) return reply(parsed);
         const { conv, seq } = parsed.value;
         if (!store.isMember(conv, me)) return reply(fail('not_found', 'no such conversation'));
-        const state = await commit.run(() => store.markRead(conv, me, seq));
-        if (!state) return reply(fail('not_found', 'no such conversation'));
+        const moved = await commit.run(() => store.markRead(conv, me, seq, Date.now()));
+        if (!moved) return reply(fail('not_found', 'no such conversation'));
+        const { previous, ...state } = moved;
         reply({ ok: true, ...state });
         socket.to(mirrorRoom(me)).emit('read:N', state);
-      }),
-    );
-
-    socket.on(
-      'typing:R',
-      handler(log, 'typing:R', async (payload, reply) => {
-        const parsed = parseWith(typingRSchema, payload);
-        if (!parsed.ok) return reply(parsed);
-        const { conv } = parsed.value;
-        if (!store.isMember(conv, me)) return reply(fail('not_found', 'no such conversation'));
-        reply({ ok: true });
-        const now = Date.now();
-        if (now - (typingAt.get(conv) ?? 0) < TYPING_SERVER_MIN_INTERVAL_MS) return;
-        typingAt.set(conv, now);
-        const peer = directPeer(conv, me);
-        if (peer && peer !== me) io.to(mirrorRoom(peer)).emit('typing:N', { conv, from: me });
+        receipts.readMoved(conv, me, previous, state.readSeq);
       }),
     );
 
@@ -412,13 +378,45 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
       handler(log, 'status:R', async (payload, reply) => {
         const parsed = parseWith(statusRSchema, payload);
         if (!parsed.ok) return reply(parsed);
-        const online = (userId: string) => presence.isOnline(userId);
         const states = parsed.value.ids.flatMap((id) => {
-          const state = store.ownState(me, id, online);
-          return state ? [{ id, state }] : [];
+          const found = receipts.ofMessage(me, id);
+          return found ? [{ id, ...found }] : [];
         });
         reply({ ok: true, states });
       }),
     );
+
+    socket.on(
+      'info:R',
+      handler(log, 'info:R', async (payload, reply) => {
+        const parsed = parseWith(infoRSchema, payload);
+        if (!parsed.ok) return reply(parsed);
+        const recipients = receipts.info(me, parsed.value.id);
+        if (!recipients) return reply(fail('not_found', 'no such message of yours'));
+        reply({ ok: true, recipients });
+      }),
+    );
+
+    socket.on(
+      'typing:R',
+      handler(log, 'typing:R', async (payload, reply) => {
+        const parsed = parseWith(typingRSchema, payload);
+        if (!parsed.ok) return reply(parsed);
+        const conv: ConversationId = parsed.value.conv;
+        const group = isGroupId(conv);
+        if (group ? !store.isCurrentMember(conv, me) : !store.isMember(conv, me)) {
+          return reply(fail('not_found', 'no such conversation'));
+        }
+        reply({ ok: true });
+        const now = Date.now();
+        if (now - (typingAt.get(conv) ?? 0) < TYPING_SERVER_MIN_INTERVAL_MS) return;
+        typingAt.set(conv, now);
+        const others = group ? store.currentMembers(conv) : [directPeer(conv, me) ?? me];
+        const rooms = others.filter((u) => u !== me).map(mirrorRoom);
+        if (rooms.length > 0) io.to(rooms).emit('typing:N', { conv, from: me });
+      }),
+    );
+
+    attachGroupHandlers(socket, deps, mirror);
   });
 }

@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
   directConversationId,
   directPeer,
+  isGroupId,
   type ConversationId,
   type ConversationSummary,
   type MsgR,
@@ -43,9 +44,10 @@ export interface Placement {
 
 /** Outcome of storing one `msg:R`. */
 export type StoreResult =
-  | ({ kind: 'stored' } & Placement)
+  | ({ kind: 'stored'; recipients: string[] } & Placement)
   | ({ kind: 'duplicate'; delivered: boolean } & Placement)
-  | { kind: 'conflict' };
+  | { kind: 'conflict' }
+  | { kind: 'not_member' };
 
 /** One message as the log holds it. */
 export interface LogRow {
@@ -59,6 +61,10 @@ export interface LogRow {
   body: string | null;
   ts: number;
   deliveredAt: number | null;
+  /** `system` for a membership change (its body is a group event as JSON). */
+  kind: 'text' | 'system';
+  /** How many members other than the sender it was for. */
+  recipients: number;
 }
 
 /** A confirmation by one device: what it confirmed and what the sender must hear. */
@@ -69,14 +75,17 @@ export interface Confirmation {
   ts: number;
   conv: ConversationId;
   seq: number;
-  /** The confirming device belongs to the recipient (so the sender learns `delivered`). */
+  /** The confirming device belongs to a recipient (so the sender learns `delivered`). */
   byRecipient: boolean;
+  /** A group message: delivery is counted per member. */
+  group: boolean;
 }
 
 /** A confirmation found, with what writing it needs. */
 export interface FoundConfirmation extends Confirmation {
   gseq: number;
   deliveredAt: number | null;
+  kind: 'text' | 'system';
 }
 
 /** Which messages a device receives. */
@@ -98,12 +107,22 @@ export interface StreamPage {
   more: boolean;
 }
 
-const LOG_COLUMNS = 'gseq, conv, seq, sender, id, recipient, body, ts, delivered_at AS deliveredAt';
+const LOG_COLUMNS =
+  'gseq, conv, seq, sender, id, recipient, body, ts, delivered_at AS deliveredAt, kind, recipients';
 
-/** A stream condition on `m` for `:user`, `:device`, with or without the person's own messages. */
+/** `m` lies inside one of `:user`'s membership periods of its group. */
+const IN_PERIOD = `EXISTS (SELECT 1 FROM periods p WHERE p.conv = m.conv AND p.user_id = :user
+  AND m.seq >= p.from_seq AND (p.until_seq IS NULL OR m.seq <= p.until_seq))`;
+
+/**
+ * A stream condition on `m` for `:user`, `:device`: wire-v1 devices get what
+ * is addressed to the person; protocol-2 devices also group messages of their
+ * membership periods and the person's own messages from other devices.
+ */
 function streamCondition(mirror: boolean): string {
   return mirror
-    ? '(m.recipient = :user OR m.sender = :user) AND NOT (m.sender_device IS :device AND m.recipient != :user)'
+    ? `(m.recipient = :user OR m.sender = :user OR ${IN_PERIOD})
+       AND NOT (m.sender_device IS :device AND m.recipient != :user AND m.kind = 'text')`
     : 'm.recipient = :user';
 }
 
@@ -213,16 +232,41 @@ export class Store {
         )
         .pluck(),
       insertMember: db.prepare('INSERT OR IGNORE INTO members (conv, user_id) VALUES (?, ?)'),
+      nextGroupSeq: db
+        .prepare(
+          "UPDATE conversations SET last_seq = last_seq + 1 WHERE conv = ? AND kind = 'group' RETURNING last_seq",
+        )
+        .pluck(),
+      currentMembers: db
+        .prepare(
+          'SELECT user_id FROM members WHERE conv = ? AND left_seq IS NULL ORDER BY joined_seq, user_id',
+        )
+        .pluck(),
+      isCurrentMember: db
+        .prepare('SELECT 1 FROM members WHERE conv = ? AND user_id = ? AND left_seq IS NULL')
+        .pluck(),
+      inPeriod: db
+        .prepare(
+          `SELECT 1 FROM periods WHERE conv = ? AND user_id = ? AND from_seq <= ?
+           AND (until_seq IS NULL OR until_seq >= ?)`,
+        )
+        .pluck(),
       insertMessage: db.prepare(
-        `INSERT INTO messages (conv, seq, sender, sender_device, id, recipient, body, body_hash, ts)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO messages (conv, seq, sender, sender_device, id, recipient, body, body_hash, ts, kind, recipients)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      insertDelivery: db.prepare(
+        'INSERT OR IGNORE INTO deliveries (conv, seq, user_id, at) VALUES (?, ?, ?, ?)',
+      ),
+      insertRead: db.prepare(
+        'INSERT OR IGNORE INTO reads (conv, user_id, seq, at) VALUES (?, ?, ?, ?)',
       ),
       messageById: db.prepare(
         `SELECT gseq, conv, seq, recipient, body_hash AS bodyHash, ts, delivered_at AS deliveredAt
          FROM messages WHERE sender = ? AND id = ?`,
       ),
       confirmable: db.prepare(
-        `SELECT gseq, conv, seq, sender, recipient, ts, delivered_at AS deliveredAt FROM messages
+        `SELECT gseq, conv, seq, sender, recipient, ts, delivered_at AS deliveredAt, kind FROM messages
          WHERE sender = ? AND id = ?`,
       ),
       setDelivered: db.prepare(
@@ -240,31 +284,38 @@ export class Store {
       firstUnconfirmedMirror: firstUnconfirmed(true),
       firstUnconfirmedDirect: firstUnconfirmed(false),
       historyPage: db.prepare(
-        `SELECT ${LOG_COLUMNS} FROM messages WHERE conv = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+        `SELECT ${LOG_COLUMNS} FROM messages m WHERE m.conv = :conv AND m.seq < :before
+           AND (m.conv LIKE 'd:%' OR ${IN_PERIOD})
+         ORDER BY m.seq DESC LIMIT :limit`,
       ),
       isMember: db.prepare('SELECT 1 FROM members WHERE conv = ? AND user_id = ?').pluck(),
       conversationsOf: db.prepare(
-        `SELECT c.conv, c.kind, c.last_seq AS lastSeq, mb.read_seq AS readSeq,
-                coalesce((SELECT ts FROM messages m WHERE m.conv = c.conv ORDER BY m.seq DESC LIMIT 1), c.created_at) AS lastTs,
+        `SELECT c.conv, c.kind, c.name, mb.left_seq IS NOT NULL AS hasLeft,
+                coalesce(mb.left_seq, c.last_seq) AS lastSeq, mb.read_seq AS readSeq,
+                coalesce((SELECT ts FROM messages m WHERE m.conv = c.conv
+                           AND m.seq <= coalesce(mb.left_seq, c.last_seq)
+                          ORDER BY m.seq DESC LIMIT 1), c.created_at) AS lastTs,
                 (SELECT count(*) FROM messages m
-                  WHERE m.conv = c.conv AND m.seq > mb.read_seq AND m.sender != mb.user_id) AS unread
+                  WHERE m.conv = c.conv AND m.seq > mb.read_seq AND m.sender != mb.user_id
+                    AND m.kind = 'text' AND (mb.left_seq IS NULL OR m.seq <= mb.left_seq)) AS unread
          FROM members mb JOIN conversations c ON c.conv = mb.conv
          WHERE mb.user_id = ?`,
       ),
       readState: db.prepare(
-        `SELECT mb.read_seq AS readSeq, c.last_seq AS through,
+        `SELECT mb.read_seq AS readSeq, coalesce(mb.left_seq, c.last_seq) AS through,
                 (SELECT count(*) FROM messages m
-                  WHERE m.conv = c.conv AND m.seq > mb.read_seq AND m.sender != mb.user_id) AS unread
+                  WHERE m.conv = c.conv AND m.seq > mb.read_seq AND m.sender != mb.user_id
+                    AND m.kind = 'text' AND (mb.left_seq IS NULL OR m.seq <= mb.left_seq)) AS unread
          FROM members mb JOIN conversations c ON c.conv = mb.conv
          WHERE mb.conv = ? AND mb.user_id = ?`,
       ),
       advanceRead: db.prepare(
         `UPDATE members SET read_seq = min(?, (SELECT last_seq FROM conversations c WHERE c.conv = members.conv))
-         WHERE conv = ? AND user_id = ? AND read_seq < ?`,
+         WHERE conv = ? AND user_id = ? AND read_seq < ? RETURNING read_seq`,
       ),
-      ownState: db.prepare(
-        'SELECT recipient, delivered_at AS deliveredAt FROM messages WHERE sender = ? AND id = ?',
-      ),
+      readSeqOf: db.prepare('SELECT read_seq FROM members WHERE conv = ? AND user_id = ?').pluck(),
+      receiptsOn: db.prepare('SELECT read_receipts FROM users WHERE id = ?').pluck(),
+      setReceipts: db.prepare('UPDATE users SET read_receipts = ? WHERE id = ?'),
       oldest: db.prepare('SELECT gseq, ts FROM messages ORDER BY gseq LIMIT ?'),
       deleteMessage: db.prepare('DELETE FROM messages WHERE gseq = ?'),
       counts: db.prepare(
@@ -380,6 +431,28 @@ export class Store {
         delivered: existing.deliveredAt !== null,
       };
     }
+    if (isGroupId(msg.to)) {
+      const conv = msg.to as ConversationId;
+      if (this.stmts.isCurrentMember.get(conv, sender) === undefined) return { kind: 'not_member' };
+      const seq = this.stmts.nextGroupSeq.get(conv) as number;
+      const recipients = (this.stmts.currentMembers.all(conv) as string[]).filter(
+        (u) => u !== sender,
+      );
+      const info = this.stmts.insertMessage.run(
+        conv,
+        seq,
+        sender,
+        senderDevice,
+        msg.id,
+        conv,
+        msg.body,
+        bodyHash,
+        now,
+        'text',
+        recipients.length,
+      );
+      return { kind: 'stored', ts: now, conv, seq, gseq: Number(info.lastInsertRowid), recipients };
+    }
     const conv = directConversationId(sender, msg.to);
     const seq = this.stmts.nextSeq.get(conv, now) as number;
     if (seq === 1) {
@@ -396,8 +469,61 @@ export class Store {
       msg.body,
       bodyHash,
       now,
+      'text',
+      1,
     );
-    return { kind: 'stored', ts: now, conv, seq, gseq: Number(info.lastInsertRowid) };
+    return {
+      kind: 'stored',
+      ts: now,
+      conv,
+      seq,
+      gseq: Number(info.lastInsertRowid),
+      recipients: [msg.to],
+    };
+  }
+
+  /**
+   * Appends a system entry (a membership change) to a group's log, as the
+   * next `seq`; `actor` is its author. Must run inside a transaction.
+   */
+  appendSystem(
+    conv: ConversationId,
+    actor: string,
+    actorDevice: string,
+    body: string,
+    now: number,
+  ): Placement & { id: string } {
+    const seq = this.stmts.nextGroupSeq.get(conv) as number;
+    const id = `sys-${randomUUID()}`;
+    const info = this.stmts.insertMessage.run(
+      conv,
+      seq,
+      actor,
+      actorDevice,
+      id,
+      conv,
+      body,
+      hashBody(body),
+      now,
+      'system',
+      0,
+    );
+    return { id, ts: now, conv, seq, gseq: Number(info.lastInsertRowid) };
+  }
+
+  /** The current members of a group, earliest first. */
+  currentMembers(conv: ConversationId): string[] {
+    return this.stmts.currentMembers.all(conv) as string[];
+  }
+
+  /** True when `userId` is a member of group `conv` now. */
+  isCurrentMember(conv: ConversationId, userId: string): boolean {
+    return this.stmts.isCurrentMember.get(conv, userId) !== undefined;
+  }
+
+  /** True when `userId` could see entry `seq` of group `conv` (a membership period covers it). */
+  sawSeq(conv: ConversationId, userId: string, seq: number): boolean {
+    return this.stmts.inPeriod.get(conv, userId, seq, seq) !== undefined;
   }
 
   /**
@@ -407,18 +533,25 @@ export class Store {
    * message delivered. Undefined when the message does not exist or the
    * device may not confirm it.
    */
-  confirm(scope: StreamScope, sender: string, id: string, now: number): Confirmation | undefined {
+  confirm(
+    scope: StreamScope,
+    sender: string,
+    id: string,
+    now: number,
+  ): (Confirmation & { first: boolean }) | undefined {
     const found = this.confirmable(scope, sender, id);
-    if (found) this.record(scope, found, now);
-    return found;
+    return found && { ...found, first: this.record(scope, found, now) };
   }
 
   /** Writes a confirmation {@link confirmable} found (the message cannot have changed since). */
-  record(scope: StreamScope, found: FoundConfirmation, now: number): void {
+  record(scope: StreamScope, found: FoundConfirmation, now: number): boolean {
     this.stmts.insertAck.run(scope.deviceId, found.gseq);
-    if (found.byRecipient && found.deliveredAt === null) {
-      this.stmts.setDelivered.run(now, found.gseq);
+    if (!found.byRecipient) return false;
+    if (found.group) {
+      return this.stmts.insertDelivery.run(found.conv, found.seq, scope.userId, now).changes === 1;
     }
+    if (found.deliveredAt !== null) return false;
+    return this.stmts.setDelivered.run(now, found.gseq).changes === 1;
   }
 
   /**
@@ -435,12 +568,20 @@ export class Store {
           recipient: string;
           ts: number;
           deliveredAt: number | null;
+          kind: 'text' | 'system';
         }
       | undefined;
     if (!row) return undefined;
-    const byRecipient = row.recipient === scope.userId;
-    if (!byRecipient && !(scope.mirror && row.sender === scope.userId)) return undefined;
-    return { ...row, id, byRecipient };
+    const group = isGroupId(row.conv);
+    const own = row.sender === scope.userId;
+    const byRecipient = group
+      ? scope.mirror && !own && this.sawSeq(row.conv, scope.userId, row.seq)
+      : row.recipient === scope.userId;
+    const allowed =
+      byRecipient ||
+      (scope.mirror && (own || (group && this.sawSeq(row.conv, scope.userId, row.seq))));
+    if (!allowed) return undefined;
+    return { ...row, id, byRecipient: byRecipient && row.kind === 'text', group };
   }
 
   /**
@@ -509,43 +650,51 @@ export class Store {
   /**
    * The entries of `conv` just before `before` (default: the newest), oldest
    * first, at most `limit` and about `maxBytes`; `more` when older ones exist.
+   * Of a group, only what `viewer`'s membership periods cover.
    */
   history(
     conv: ConversationId,
+    viewer: string,
     before: number | undefined,
     limit: number,
     maxBytes: number,
   ): { rows: LogRow[]; more: boolean } {
-    const newestFirst = this.stmts.historyPage.all(
+    const newestFirst = this.stmts.historyPage.all({
       conv,
-      before ?? Number.MAX_SAFE_INTEGER,
-      limit + 1,
-    ) as LogRow[];
+      before: before ?? Number.MAX_SAFE_INTEGER,
+      limit: limit + 1,
+      user: viewer,
+    }) as LogRow[];
     const more = cutPage(newestFirst, limit, maxBytes);
     return { rows: newestFirst.reverse(), more };
   }
 
   /** Every conversation of `userId`, with read position and unread count. */
   conversationsOf(userId: string): ConversationSummary[] {
-    const rows = this.stmts.conversationsOf.all(userId) as (Omit<
-      ConversationSummary,
-      'peer' | 'through' | 'kind'
-    > & { kind: string })[];
-    return rows.flatMap((r) => {
+    const rows = this.stmts.conversationsOf.all(userId) as {
+      conv: ConversationId;
+      kind: string;
+      name: string | null;
+      hasLeft: number;
+      lastSeq: number;
+      readSeq: number;
+      unread: number;
+      lastTs: number;
+    }[];
+    return rows.flatMap((r): ConversationSummary[] => {
+      const common = {
+        conv: r.conv,
+        lastSeq: r.lastSeq,
+        readSeq: r.readSeq,
+        unread: r.unread,
+        through: r.lastSeq,
+        lastTs: r.lastTs,
+      };
+      if (r.kind === 'group') {
+        return [{ ...common, kind: 'group', name: r.name ?? '', left: r.hasLeft === 1 }];
+      }
       const peer = directPeer(r.conv, userId);
-      if (r.kind !== 'direct' || peer === undefined) return [];
-      return [
-        {
-          conv: r.conv,
-          kind: 'direct' as const,
-          peer,
-          lastSeq: r.lastSeq,
-          readSeq: r.readSeq,
-          unread: r.unread,
-          through: r.lastSeq,
-          lastTs: r.lastTs,
-        },
-      ];
+      return peer === undefined ? [] : [{ ...common, kind: 'direct', peer }];
     });
   }
 
@@ -555,26 +704,33 @@ export class Store {
     return row && { conv, ...row };
   }
 
-  /** Moves `userId`'s read position in `conv` forward to `seq` (at most the last seq). */
-  markRead(conv: ConversationId, userId: string, seq: number): ReadState | undefined {
-    this.stmts.advanceRead.run(seq, conv, userId, seq);
-    return this.readState(conv, userId);
+  /**
+   * Moves `userId`'s read position in `conv` forward to `seq` (at most the
+   * last seq), remembering when; returns the state and the position before.
+   */
+  markRead(
+    conv: ConversationId,
+    userId: string,
+    seq: number,
+    now: number,
+  ): (ReadState & { previous: number }) | undefined {
+    const previous = this.stmts.readSeqOf.get(conv, userId) as number | undefined;
+    if (previous === undefined) return undefined;
+    const moved = this.stmts.advanceRead.get(seq, conv, userId, seq) as
+      { read_seq: number } | undefined;
+    if (moved) this.stmts.insertRead.run(conv, userId, moved.read_seq, now);
+    const state = this.readState(conv, userId);
+    return state && { ...state, previous };
   }
 
-  /**
-   * Where `sender`'s own message `id` stands: `delivered`, or whether its
-   * recipient is reachable (decided by `online`). Undefined when unknown.
-   */
-  ownState(
-    sender: string,
-    id: string,
-    online: (userId: string) => boolean,
-  ): 'sent' | 'stored' | 'delivered' | undefined {
-    const row = this.stmts.ownState.get(sender, id) as
-      { recipient: string; deliveredAt: number | null } | undefined;
-    if (!row) return undefined;
-    if (row.deliveredAt !== null) return 'delivered';
-    return online(row.recipient) ? 'sent' : 'stored';
+  /** The person's preferences. */
+  prefs(userId: string): { readReceipts: boolean } {
+    return { readReceipts: this.stmts.receiptsOn.get(userId) !== 0 };
+  }
+
+  /** Turns the person's read receipts on or off. */
+  setReadReceipts(userId: string, on: boolean): void {
+    this.stmts.setReceipts.run(on ? 1 : 0, userId);
   }
 
   /**

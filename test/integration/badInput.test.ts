@@ -27,6 +27,26 @@ const POLLUTING = [
 const NOT_STRINGS: unknown[] = [null, true, 0, -1, 1.5, {}, [], [1, 2, 3], { nested: [{}] }];
 const BAD_IDS: unknown[] = ['', 'x'.repeat(65), 'bad id!', '../../etc/passwd', 'id\u0000nul', 'é'];
 
+/** The events of wire-v1, sent from a wire-v1 connection; the others from a protocol-2 one. */
+const WIRE_V1 = new Set(['msg:R', 'ack:R', 'offline:R', 'offlineack:R']);
+
+/** Never a valid group name. */
+const BAD_NAMES: unknown[] = [
+  null,
+  1,
+  true,
+  '',
+  '   ',
+  'x'.repeat(65),
+  'a\u0000b',
+  'tab\there',
+  {},
+  [],
+];
+
+/** Never a valid list of users to add or remove (nor of members, but for []). */
+const BAD_USER_LISTS: unknown[] = [null, 'x', {}, [''], ['bad id!'], [42], Array(300).fill('u')];
+
 /** Numbers that are never a valid `seq` or `limit`. */
 const BAD_NUMBERS: unknown[] = [null, true, -1, 1.5, 1e300, '3', {}, [], NaN];
 
@@ -37,17 +57,29 @@ function badValue(event: string, key: string, rand: () => number): unknown {
       ? [...NOT_STRINGS, '']
       : key === 'seq' || key === 'limit'
         ? BAD_NUMBERS
-        : key === 'ids' && event === 'status:R'
-          ? [...NOT_STRINGS.filter((v) => !Array.isArray(v)), [], [''], [42], ['ok', 'bad id!']]
-          : key === 'ids'
-            ? [
-                ...NOT_STRINGS.filter((v) => !Array.isArray(v)),
-                [{ from: 'a' }],
-                [{ id: 'x' }],
-                ['x'],
-                Array.from({ length: 501 }, (_, i) => ({ from: 'a', id: `m${i}` })),
-              ]
-            : [...NOT_STRINGS, ...BAD_IDS, 'y'.repeat(100_000)];
+        : key === 'name'
+          ? BAD_NAMES
+          : key === 'users'
+            ? [...BAD_USER_LISTS, []]
+            : key === 'members'
+              ? BAD_USER_LISTS
+              : key === 'ids' && event === 'status:R'
+                ? [
+                    ...NOT_STRINGS.filter((v) => !Array.isArray(v)),
+                    [],
+                    [''],
+                    [42],
+                    ['ok', 'bad id!'],
+                  ]
+                : key === 'ids'
+                  ? [
+                      ...NOT_STRINGS.filter((v) => !Array.isArray(v)),
+                      [{ from: 'a' }],
+                      [{ id: 'x' }],
+                      ['x'],
+                      Array.from({ length: 501 }, (_, i) => ({ from: 'a', id: `m${i}` })),
+                    ]
+                  : [...NOT_STRINGS, ...BAD_IDS, 'y'.repeat(100_000)];
   return pool[Math.floor(rand() * pool.length)];
 }
 
@@ -102,19 +134,31 @@ describe('bad input', () => {
   let alice: Session;
   let bob: Session;
   let socket: RawSocket;
+  /** A protocol-2 connection, for the events wire-v1 does not have. */
+  let modern: RawSocket;
+  let group: string;
 
   beforeAll(async () => {
     server = await startServer();
     alice = await newUser(server.url, 'alice');
     bob = await newUser(server.url, 'bob');
     socket = await rawConnect(server.url, alice.token);
-    // A stored message, so that conflicts and acks have something to hit.
+    modern = await rawConnect(server.url, alice.token, 2);
+    // A stored message, so that conflicts and acks have something to hit; a group.
     expect(await ask(socket, 'msg:R', { id: 'base', to: bob.userId, body: 'base' })).toMatchObject({
       ok: true,
     });
+    const created = (await ask(modern, 'group:create', {
+      name: 'Team',
+      members: [bob.userId],
+    })) as {
+      conv: string;
+    };
+    group = created.conv;
   });
   afterAll(async () => {
     socket.close();
+    modern.close();
     await server.close();
   });
 
@@ -128,6 +172,14 @@ describe('bad input', () => {
     'read:R': () => ({ conv: directConversationId(alice.userId, bob.userId), seq: 1 }),
     'status:R': () => ({ ids: ['base'] }),
     'typing:R': () => ({ conv: directConversationId(alice.userId, bob.userId) }),
+    'info:R': () => ({ conv: directConversationId(alice.userId, bob.userId), id: 'base' }),
+    'group:create': () => ({ name: 'New team', members: [bob.userId] }),
+    'group:rename': () => ({ conv: group, name: 'Renamed' }),
+    'group:add': () => ({ conv: group, users: [bob.userId] }),
+    'group:remove': () => ({ conv: group, users: [bob.userId] }),
+    'group:admin': () => ({ conv: group, users: [bob.userId] }),
+    'group:leave': () => ({ conv: group }),
+    'group:info': () => ({ conv: group }),
   };
 
   for (const event of CLIENT_EVENTS) {
@@ -137,7 +189,8 @@ describe('bad input', () => {
       const codes = new Map<string, number>();
       for (let i = 0; i < 300; i++) {
         const args = badPayload(event, rand, VALID[event]!());
-        const answer = (await ask(socket, event, ...args)) as {
+        const via = WIRE_V1.has(event) ? socket : modern;
+        const answer = (await ask(via, event, ...args)) as {
           ok: boolean;
           error?: { code: string; message: string };
         };

@@ -6,7 +6,7 @@ import {
   sentRetryDelayMs,
   storedRecheckMs,
 } from '../../client/retry';
-import { canAdvance, isUnfinished, type OutStatus } from '../../client/status';
+import { canAdvance, canApplyReceipt, type OutStatus } from '../../client/status';
 
 const policy = { ackTimeoutMs: 1000, maxAttempts: 4 };
 
@@ -32,7 +32,7 @@ describe('retry policy', () => {
 });
 
 describe('status transitions', () => {
-  const all: OutStatus[] = ['pending', 'sent', 'stored', 'delivered', 'failed'];
+  const all: OutStatus[] = ['pending', 'sent', 'stored', 'delivered', 'read', 'failed'];
   it('only ever moves forward', () => {
     const allowed = all.flatMap((from) =>
       all.filter((to) => canAdvance(from, to)).map((to) => `${from}>${to}`),
@@ -47,13 +47,22 @@ describe('status transitions', () => {
         'failed>sent',
         'failed>stored',
         'failed>delivered',
+        'failed>read',
+        'pending>read',
         'sent>stored',
         'sent>delivered',
+        'sent>read',
         'stored>delivered',
+        'stored>read',
+        'delivered>read',
       ].sort(),
     );
   });
-  it('knows which messages the engine still works on', () => {
-    expect(all.filter(isUnfinished)).toEqual(['pending', 'sent', 'stored']);
+  it('lets receipts move a message between sent and stored, and nowhere back', () => {
+    expect(canApplyReceipt('stored', 'sent')).toBe(true);
+    expect(canApplyReceipt('sent', 'stored')).toBe(true);
+    expect(canApplyReceipt('delivered', 'sent')).toBe(false);
+    expect(canApplyReceipt('read', 'delivered')).toBe(false);
+    expect(canApplyReceipt('delivered', 'read')).toBe(true);
   });
 });

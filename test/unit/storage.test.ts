@@ -113,19 +113,32 @@ describe.each(Object.entries(IMPLEMENTATIONS))('%s', (_name, storage) => {
     expect(fresh[0]!.outbox).toBeUndefined();
     // Not this device's outbox: never retransmitted here.
     expect(await s.outgoingByStatus(['pending', 'sent', 'stored'])).toEqual([]);
-    expect((await s.mirroredUnfinished(10)).map((m) => m.id)).toEqual(['elsewhere']);
+    expect((await s.ownUnsettled(10)).map((m) => m.id)).toEqual(['elsewhere']);
     const { changed } = await s.addFromServer(ME, [
       { ...entry(ME, 'elsewhere', 1), state: 'delivered' },
     ]);
     expect(changed[0]).toMatchObject({ status: 'delivered' });
-    expect(await s.mirroredUnfinished(10)).toEqual([]);
+    // Read by the other side: settled.
+    const read = await s.applyReceipts(ME, {
+      conv: BOB,
+      updates: [
+        {
+          id: 'elsewhere',
+          seq: 1,
+          state: 'read',
+          receipt: { recipients: 1, delivered: 1, read: 1 },
+        },
+      ],
+    });
+    expect(read[0]).toMatchObject({ status: 'read', receipt: { read: 1 } });
+    expect(await s.ownUnsettled(10)).toEqual([]);
     expect((await s.conversation(BOB))?.unread).toBe(0);
     s.close();
   });
 
   it('counts unread from the read position, with server snapshots and local reads', async () => {
     const s = storage();
-    await s.ensureConversation(BOB, 'bob', 6, 0);
+    await s.ensureConversation(BOB, { peer: 'bob' }, 6, 0);
     // The server: read up to 2, four unread (3..6), two of them from me.
     await s.applyReadState({ conv: BOB, readSeq: 2, unread: 2, through: 6 });
     expect((await s.conversation(BOB))?.unread).toBe(2);
@@ -174,13 +187,13 @@ describe.each(Object.entries(IMPLEMENTATIONS))('%s', (_name, storage) => {
 describe.each(Object.entries(IMPLEMENTATIONS))('%s, concurrent writers', (_name, storage) => {
   it('applies concurrent calls one after the other: no update of a conversation is lost', async () => {
     const s = storage();
-    await s.ensureConversation(BOB, 'bob', 0, 0);
+    await s.ensureConversation(BOB, { peer: 'bob' }, 0, 0);
     // Pages from catch-up and from history, and read positions, all at once.
     await Promise.all([
       ...Array.from({ length: 20 }, (_, i) =>
         s.addFromServer(ME, [entry('bob', `c${i}`, 2 * i + 1), entry(ME, `m${i}`, 2 * i + 2)]),
       ),
-      s.ensureConversation(BOB, 'bob', 40, 5),
+      s.ensureConversation(BOB, { peer: 'bob' }, 40, 5),
       s.applyReadState({ conv: BOB, readSeq: 0, unread: 0, through: 0 }),
     ]);
     const row = await s.conversation(BOB);

@@ -73,10 +73,9 @@ describe('store', () => {
       store.storeMessage('bob', 'b1', { id: 'm1', to: 'alice', body: 'yo' }, 500),
     ).toMatchObject({ conv: AB, seq: 2 });
     // Bodies stay: the server holds the history.
-    expect(store.history(AB, undefined, 10, MAX_PAGE_BYTES).rows.map((r) => r.body)).toEqual([
-      'hi',
-      'yo',
-    ]);
+    expect(
+      store.history(AB, 'alice', undefined, 10, MAX_PAGE_BYTES).rows.map((r) => r.body),
+    ).toEqual(['hi', 'yo']);
     store.close();
   });
 
@@ -94,7 +93,7 @@ describe('store', () => {
       commit.run(send('x3')),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    const rows = store.history(AB, undefined, 10, MAX_PAGE_BYTES).rows;
+    const rows = store.history(AB, 'alice', undefined, 10, MAX_PAGE_BYTES).rows;
     expect(rows.map((r) => [r.id, r.seq])).toEqual([
       ['x1', 1],
       ['x3', 2],
@@ -183,7 +182,7 @@ describe('store', () => {
     expect(page.rows).toHaveLength(3);
     expect(page.more).toBe(true);
     expect(store.streamPage(bob1, 0, 500, 10).rows).toHaveLength(1);
-    expect(store.history(AB, undefined, 100, 50_000).rows.map((r) => r.id)).toEqual([
+    expect(store.history(AB, 'alice', undefined, 100, 50_000).rows.map((r) => r.id)).toEqual([
       'b7',
       'b8',
       'b9',
@@ -212,9 +211,9 @@ describe('store', () => {
       store.storeMessage('alice', 'a', { id: `r${i}`, to: 'bob', body: '.' }, i);
     store.storeMessage('bob', 'b', { id: 'r9', to: 'alice', body: '.' }, 9);
     expect(store.readState(AB, 'bob')).toEqual({ conv: AB, readSeq: 0, unread: 4, through: 5 });
-    expect(store.markRead(AB, 'bob', 2)).toMatchObject({ readSeq: 2, unread: 2 });
-    expect(store.markRead(AB, 'bob', 1)).toMatchObject({ readSeq: 2, unread: 2 });
-    expect(store.markRead(AB, 'bob', 99)).toMatchObject({ readSeq: 5, unread: 0 });
+    expect(store.markRead(AB, 'bob', 2, 10)).toMatchObject({ readSeq: 2, unread: 2 });
+    expect(store.markRead(AB, 'bob', 1, 11)).toMatchObject({ readSeq: 2, unread: 2 });
+    expect(store.markRead(AB, 'bob', 99, 12)).toMatchObject({ readSeq: 5, unread: 0 });
     expect(store.readState(AB, 'carol')).toBeUndefined();
     expect(store.conversationsOf('alice')).toEqual([
       {
@@ -238,10 +237,9 @@ describe('store', () => {
     expect(store.deleteExpired(45, 3)).toEqual({ deleted: 3, more: true });
     expect(store.deleteExpired(45, 3)).toEqual({ deleted: 2, more: false });
     expect(store.deleteExpired(45, 3)).toEqual({ deleted: 0, more: false });
-    expect(store.history(AB, undefined, 10, MAX_PAGE_BYTES).rows.map((r) => r.id)).toEqual([
-      'e5',
-      'e6',
-    ]);
+    expect(store.history(AB, 'alice', undefined, 10, MAX_PAGE_BYTES).rows.map((r) => r.id)).toEqual(
+      ['e5', 'e6'],
+    );
     store.close();
   });
 

@@ -1,0 +1,103 @@
+import {
+  fail,
+  groupAddSchema,
+  groupAdminSchema,
+  groupConvSchema,
+  groupCreateSchema,
+  groupRemoveSchema,
+  groupRenameSchema,
+  isGroupId,
+  parseWith,
+  type ConversationId,
+  type LogMsgN,
+} from '../protocol';
+import type { GroupChange, GroupRefusal } from './groups';
+import { handler, type Reply } from './handler';
+import type { ImSocket, RealtimeDeps } from './realtime';
+
+/** Installs the `group:*` handlers of one connection (protocol 2 only). */
+export function attachGroupHandlers(socket: ImSocket, deps: RealtimeDeps, mirror: boolean): void {
+  const { accounts, groups, pushes, commit, log } = deps;
+  const me = socket.data.userId;
+  const device = socket.data.deviceId;
+
+  /** Tells everyone concerned, then answers with the entry's `seq`. */
+  const announce = (change: GroupChange | GroupRefusal, reply: Reply, answer: object) => {
+    if ('error' in change) return reply(fail(change.error, change.message));
+    const { entry, conv, audience } = change;
+    const push: LogMsgN = {
+      id: entry.id,
+      from: entry.sender,
+      to: conv,
+      body: entry.body,
+      ts: entry.ts,
+      seq: entry.seq,
+      conv,
+      kind: 'system',
+    };
+    reply({ ok: true, ...answer });
+    pushes.toPeople(audience, push);
+  };
+
+  /** Registers one group event: protocol 2 only, payload parsed, run in the commit. */
+  const on = <T>(
+    event: Parameters<ImSocket['on']>[0],
+    schema: { safeParse(p: unknown): unknown },
+    run: (value: T, reply: Reply) => Promise<void>,
+  ) => {
+    socket.on(
+      event,
+      handler(log, event, async (payload, reply) => {
+        if (!mirror) return reply(fail('invalid_input', 'groups need protocol 2'));
+        const parsed = parseWith(schema as never, payload);
+        if (!parsed.ok) return reply(parsed);
+        await run(parsed.value as T, reply);
+      }) as never,
+    );
+  };
+
+  const unknownUser = (users: string[]) => users.find((u) => !accounts.exists(u));
+  const notGroup = (conv: ConversationId) => !isGroupId(conv);
+
+  on<{ name: string; members: string[] }>('group:create', groupCreateSchema, async (p, reply) => {
+    const stranger = unknownUser(p.members);
+    if (stranger) return reply(fail('unknown_recipient', `no such user: ${stranger}`));
+    const change = await commit.run(() => groups.create(me, device, p.name, p.members, Date.now()));
+    announce(change, reply, 'error' in change ? {} : { conv: change.conv });
+  });
+
+  on<{ conv: ConversationId; name: string }>(
+    'group:rename',
+    groupRenameSchema,
+    async (p, reply) => {
+      if (notGroup(p.conv)) return reply(fail('not_found', 'no such group'));
+      const change = await commit.run(() => groups.rename(p.conv, me, device, p.name, Date.now()));
+      announce(change, reply, 'error' in change ? {} : { seq: change.entry.seq });
+    },
+  );
+
+  const membership =
+    (op: 'add' | 'remove' | 'promote') =>
+    async (p: { conv: ConversationId; users: string[] }, reply: Reply) => {
+      if (notGroup(p.conv)) return reply(fail('not_found', 'no such group'));
+      const stranger = op === 'add' ? unknownUser(p.users) : undefined;
+      if (stranger) return reply(fail('unknown_recipient', `no such user: ${stranger}`));
+      const change = await commit.run(() => groups[op](p.conv, me, device, p.users, Date.now()));
+      announce(change, reply, 'error' in change ? {} : { seq: change.entry.seq });
+    };
+  on('group:add', groupAddSchema, membership('add'));
+  on('group:remove', groupRemoveSchema, membership('remove'));
+  on('group:admin', groupAdminSchema, membership('promote'));
+
+  on<{ conv: ConversationId }>('group:leave', groupConvSchema, async (p, reply) => {
+    if (notGroup(p.conv)) return reply(fail('not_found', 'no such group'));
+    const change = await commit.run(() => groups.leave(p.conv, me, device, Date.now()));
+    announce(change, reply, 'error' in change ? {} : { seq: change.entry.seq });
+  });
+
+  on<{ conv: ConversationId }>('group:info', groupConvSchema, async (p, reply) => {
+    const info = notGroup(p.conv) ? undefined : groups.info(p.conv, me);
+    if (!info) return reply(fail('not_found', 'no such group'));
+    reply({ ok: true, conv: p.conv, ...info });
+  });
+}
