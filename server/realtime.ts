@@ -38,7 +38,8 @@ import type { GroupCommit } from './groupCommit';
 import type { Groups } from './groups';
 import { handler } from './handler';
 import type { Presence } from './presence';
-import { Pushes, v1MsgN } from './pushes';
+import type { Pushes } from './pushes';
+import { v1MsgN } from './pushes';
 import type { Receipts } from './receipts';
 import type { Confirmation, LogRow, Store, StreamScope } from './store';
 
