@@ -2,11 +2,13 @@ import {
   clientPolicySchema,
   devicesResponseSchema,
   errorSchema,
+  prefsSchema,
   sessionSchema,
   usersResponseSchema,
   type ClientPolicy,
   type Device,
   type LoginBody,
+  type Prefs,
   type RegisterBody,
   type Session,
   type User,
@@ -117,4 +119,23 @@ export async function renameDevice(
       body: JSON.stringify({ name }),
     }),
   );
+}
+
+/** The signed-in person's preferences. */
+export async function fetchPrefs(baseUrl: string, token: string): Promise<Prefs> {
+  const json = await call(`${baseUrl}/api/me`, authorized(token, { method: 'GET' }));
+  return prefsSchema.parse({ readReceipts: (json as { readReceipts?: unknown }).readReceipts });
+}
+
+/** Changes the signed-in person's preferences; returns them as they are now. */
+export async function updatePrefs(baseUrl: string, token: string, prefs: Prefs): Promise<Prefs> {
+  const json = await call(
+    `${baseUrl}/api/me`,
+    authorized(token, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(prefs),
+    }),
+  );
+  return prefsSchema.parse(json);
 }

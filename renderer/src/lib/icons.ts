@@ -12,4 +12,6 @@ export type IconName =
   | 'window'
   | 'back'
   | 'chat'
-  | 'wifi-off';
+  | 'wifi-off'
+  | 'info'
+  | 'users';

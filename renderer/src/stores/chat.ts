@@ -4,13 +4,30 @@ import { ApiError, fetchUsers } from '../../../client/api';
 import { DexieStorage } from '../../../client/dexieStorage';
 import { ImClient, SendError, type ConnectionState } from '../../../client/imClient';
 import type { ConversationSummary, StoredMessage } from '../../../client/storage';
-import { TYPING_SHOW_MS, type Session, type User } from '../../../protocol';
+import {
+  isGroupId,
+  TYPING_SHOW_MS,
+  type ConversationId,
+  type GroupInfoA,
+  type Session,
+  type User,
+} from '../../../protocol';
 import { desktopBridge } from '../desktop/desktop';
 import { useConversationStore } from './conversation';
 
-/** One entry of the contact list. */
+/** One entry of the contact list: a person, or a group. */
 export interface Contact {
-  user: User;
+  /** The person's user id, or the group's conversation id. */
+  id: string;
+  kind: 'user' | 'group';
+  /** Display name, or the group's name. */
+  name: string;
+  /** People only. */
+  user?: User;
+  /** People only, and only while connected (presence is unknown otherwise). */
+  online: boolean;
+  /** Groups: the person is no longer a member. */
+  left: boolean;
   unread: number;
   last: StoredMessage | undefined;
   /** Last activity in the conversation (server time where known). */
@@ -33,6 +50,11 @@ export function databaseName(serverUrl: string, userId: string): string {
   return `tickline:${serverUrl}:${userId}`;
 }
 
+/** The contact-list entry a message belongs to: the group, or the other person. */
+export function entryOf(m: Pick<StoredMessage, 'conv' | 'peer'>): string {
+  return isGroupId(m.conv) ? m.conv : m.peer;
+}
+
 const USERS_META = 'contacts';
 
 function isFocused(): boolean {
@@ -40,8 +62,8 @@ function isFocused(): boolean {
 }
 
 /**
- * The signed-in chat: the delivery engine, contacts with presence, unread
- * counts, failed messages, and which conversation is open.
+ * The signed-in chat: the delivery engine, people and groups with presence,
+ * unread counts, failed messages, typing, and which conversation is open.
  */
 export const useChatStore = defineStore('chat', () => {
   const conversation = useConversationStore();
@@ -55,52 +77,96 @@ export const useChatStore = defineStore('chat', () => {
   const me = ref<Session | null>(null);
   const connection = ref<ConnectionState>('offline');
   const users = ref<User[]>([]);
-  /** Conversation summaries by the other person's user id. */
+  /** Conversation summaries by contact-list entry (user id or group id). */
   const summaries = shallowRef(new Map<string, ConversationSummary>());
   const failed = shallowRef(new Map<string, StoredMessage>());
-  const activePeer = ref<string | null>(null);
+  /** The open entry: a person's user id or a group's id. */
+  const activeId = ref<string | null>(null);
   const filter = ref('');
   /** The server speaks a protocol version this app does not. */
   const incompatible = ref(false);
-  /** People typing to us now (user id → when the indicator goes away). */
+  /** Members of the groups this device has looked at (for headers and names). */
+  const groupInfos = shallowRef(new Map<string, GroupInfoA>());
+  /** Who is typing where (`conv|userId` → when the indicator goes away). */
   const typingUntil = shallowRef(new Map<string, number>());
   const typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
-  function setTyping(userId: string, until: number | null): void {
-    clearTimeout(typingTimers.get(userId));
-    typingTimers.delete(userId);
+  function setTyping(key: string, until: number | null): void {
+    clearTimeout(typingTimers.get(key));
+    typingTimers.delete(key);
     const next = new Map(typingUntil.value);
-    if (until === null) next.delete(userId);
+    if (until === null) next.delete(key);
     else {
-      next.set(userId, until);
+      next.set(key, until);
       typingTimers.set(
-        userId,
-        setTimeout(() => setTyping(userId, null), Math.max(0, until - Date.now())),
+        key,
+        setTimeout(() => setTyping(key, null), Math.max(0, until - Date.now())),
       );
     }
     typingUntil.value = next;
   }
 
-  /** Whether the open conversation's other person is typing. */
-  const peerTyping = computed(
-    () => activePeer.value !== null && typingUntil.value.has(activePeer.value),
-  );
+  /** The open conversation's id. */
+  const activeConv = computed<ConversationId | null>(() => {
+    const id = activeId.value;
+    const client = engine.value;
+    if (!id || !client) return null;
+    return isGroupId(id) ? (id as ConversationId) : client.conversationWith(id);
+  });
 
-  /** Every other user with their conversation summary, most recent activity first. */
+  /** Display name of a user id (the id itself when unknown). */
+  function nameOf(userId: string): string {
+    if (userId === me.value?.userId) return me.value.displayName;
+    return users.value.find((u) => u.userId === userId)?.displayName ?? userId;
+  }
+
+  /** Who is typing in the open conversation, by name. */
+  const typingNames = computed(() => {
+    const conv = activeConv.value;
+    if (!conv) return [];
+    return [...typingUntil.value.keys()]
+      .filter((key) => key.startsWith(`${conv}|`))
+      .map((key) => nameOf(key.slice(conv.length + 1)));
+  });
+
+  /** Every other person and every group, most recent activity first. */
   const contacts = computed<Contact[]>(() => {
     const myId = me.value?.userId;
-    return users.value
+    const live = connection.value === 'connected';
+    const people: Contact[] = users.value
       .filter((u) => u.userId !== myId)
       .map((user) => {
         const c = summaries.value.get(user.userId);
-        return { user, unread: c?.unread ?? 0, last: c?.last, activity: c?.activity ?? 0 };
-      })
-      .sort(
-        (a, b) =>
-          b.activity - a.activity ||
-          Number(b.user.online) - Number(a.user.online) ||
-          a.user.displayName.localeCompare(b.user.displayName),
-      );
+        return {
+          id: user.userId,
+          kind: 'user',
+          name: user.displayName,
+          user,
+          online: live && user.online,
+          left: false,
+          unread: c?.unread ?? 0,
+          last: c?.last,
+          activity: c?.activity ?? 0,
+        };
+      });
+    const groups: Contact[] = [...summaries.value.values()]
+      .filter((c) => c.kind === 'group')
+      .map((c) => ({
+        id: c.conv,
+        kind: 'group',
+        name: c.name ?? '',
+        online: false,
+        left: c.left === true,
+        unread: c.unread,
+        last: c.last,
+        activity: c.activity,
+      }));
+    return [...people, ...groups].sort(
+      (a, b) =>
+        b.activity - a.activity ||
+        Number(b.online) - Number(a.online) ||
+        a.name.localeCompare(b.name),
+    );
   });
 
   /** Contacts matching the filter box. */
@@ -109,14 +175,12 @@ export const useChatStore = defineStore('chat', () => {
     if (!q) return contacts.value;
     return contacts.value.filter(
       (c) =>
-        c.user.displayName.toLowerCase().includes(q) || c.user.username.toLowerCase().includes(q),
+        c.name.toLowerCase().includes(q) || (c.user?.username.toLowerCase().includes(q) ?? false),
     );
   });
 
-  /** The open conversation's contact. */
-  const activeContact = computed(() =>
-    contacts.value.find((c) => c.user.userId === activePeer.value),
-  );
+  /** The open conversation's contact-list entry. */
+  const activeContact = computed(() => contacts.value.find((c) => c.id === activeId.value));
 
   /** Unread messages over all conversations. */
   const totalUnread = computed(() => {
@@ -157,11 +221,14 @@ export const useChatStore = defineStore('chat', () => {
     client.events.on('message', (m) => {
       if (!live()) return;
       conversation.upsert(m);
-      if (m.peer === activePeer.value && isFocused()) void markRead(m.peer);
+      const entry = entryOf(m);
+      if (entry === activeId.value && isFocused()) void markRead(entry);
       else void refreshConversations();
-      if (m.direction === 'in') {
+      if (m.kind === 'system' && groupInfos.value.has(m.conv)) void loadGroupInfo(m.conv);
+      if (m.direction === 'in' && m.kind !== 'system') {
         // Their message arrived: they have stopped typing it.
-        if (typingUntil.value.has(m.from)) setTyping(m.from, null);
+        const key = `${m.conv}|${m.from}`;
+        if (typingUntil.value.has(key)) setTyping(key, null);
         hooks?.onIncoming(
           m,
           users.value.find((u) => u.userId === m.from),
@@ -174,8 +241,8 @@ export const useChatStore = defineStore('chat', () => {
     client.events.on('incompatible', () => {
       if (live()) incompatible.value = true;
     });
-    client.events.on('typing', ({ from }) => {
-      if (live()) setTyping(from, Date.now() + TYPING_SHOW_MS);
+    client.events.on('typing', ({ conv, from }) => {
+      if (live()) setTyping(`${conv}|${from}`, Date.now() + TYPING_SHOW_MS);
     });
     client.events.on('presence', ({ userId, online }) => {
       if (!live()) return;
@@ -209,10 +276,11 @@ export const useChatStore = defineStore('chat', () => {
     users.value = [];
     summaries.value = new Map();
     failed.value = new Map();
-    activePeer.value = null;
+    activeId.value = null;
+    groupInfos.value = new Map();
     filter.value = '';
     incompatible.value = false;
-    for (const userId of typingTimers.keys()) setTyping(userId, null);
+    for (const key of [...typingTimers.keys()]) setTyping(key, null);
     void conversation.open(null);
   }
 
@@ -244,7 +312,9 @@ export const useChatStore = defineStore('chat', () => {
         if (!client) return;
         const list = await client.conversations().catch(() => undefined);
         if (list && engine.value === client)
-          summaries.value = new Map(list.map((c) => [c.peer, c]));
+          summaries.value = new Map(
+            list.map((c) => [c.kind === 'group' ? (c.conv as string) : c.peer, c]),
+          );
       }
     })().finally(() => {
       refreshing = undefined;
@@ -267,42 +337,50 @@ export const useChatStore = defineStore('chat', () => {
     }
   }
 
-  async function markRead(peer: string): Promise<void> {
+  function convOf(id: string): ConversationId | undefined {
     const client = engine.value;
-    if (!client) return;
-    const current = summaries.value.get(peer);
+    if (!client) return undefined;
+    return isGroupId(id) ? (id as ConversationId) : client.conversationWith(id);
+  }
+
+  async function markRead(id: string): Promise<void> {
+    const client = engine.value;
+    const conv = convOf(id);
+    if (!client || !conv) return;
+    const current = summaries.value.get(id);
     if (current && current.unread > 0) {
-      summaries.value = new Map(summaries.value).set(peer, { ...current, unread: 0 });
+      summaries.value = new Map(summaries.value).set(id, { ...current, unread: 0 });
     }
-    await client.markRead(client.conversationWith(peer));
+    await client.markRead(conv);
     await refreshConversations();
   }
 
-  /** Opens a contact's conversation (null closes it). */
-  async function openConversation(peer: string | null): Promise<void> {
-    activePeer.value = peer;
+  /** Opens a person's or a group's conversation (null closes it). */
+  async function openConversation(id: string | null): Promise<void> {
+    activeId.value = id;
     const client = engine.value;
-    if (!client || peer === null) {
+    const conv = id === null ? undefined : convOf(id);
+    if (!client || id === null || !conv) {
       await conversation.open(null);
       return;
     }
-    await conversation.open(client.conversationWith(peer), (c, q) => client.history(c, q));
-    await markRead(peer);
+    await conversation.open(conv, (c, q) => client.history(c, q));
+    await markRead(id);
   }
 
   /** Marks the open conversation read (the window got focus). */
   function windowFocused(): void {
-    const peer = activePeer.value;
-    if (peer && (summaries.value.get(peer)?.unread ?? 0) > 0) void markRead(peer);
+    const id = activeId.value;
+    if (id && (summaries.value.get(id)?.unread ?? 0) > 0) void markRead(id);
   }
 
   /** Sends `body` to the open conversation; the refusal code when it cannot. */
   async function send(body: string): Promise<SendRefusal | null> {
     const client = engine.value;
-    const peer = activePeer.value;
-    if (!client || !peer) return 'not_ready';
+    const id = activeId.value;
+    if (!client || !id) return 'not_ready';
     try {
-      await client.send(peer, body);
+      await client.send(id, body);
       return null;
     } catch (error) {
       if (error instanceof SendError) return error.code;
@@ -312,9 +390,8 @@ export const useChatStore = defineStore('chat', () => {
 
   /** The person is typing in the open conversation (the engine throttles what it sends). */
   function noteTyping(): void {
-    const client = engine.value;
-    const peer = activePeer.value;
-    if (client && peer) client.typing(client.conversationWith(peer));
+    const conv = activeConv.value;
+    if (conv) engine.value?.typing(conv);
   }
 
   /** Sends a failed message again (same id, same place). */
@@ -327,21 +404,46 @@ export const useChatStore = defineStore('chat', () => {
     await engine.value?.resendAllFailed();
   }
 
+  /** The engine, for group management and message info (throws when signed out). */
+  function client(): ImClient {
+    if (!engine.value) throw new Error('not signed in');
+    return engine.value;
+  }
+
+  /** Loads (again) a group's name and members; quietly keeps the old ones on failure. */
+  async function loadGroupInfo(conv: ConversationId): Promise<void> {
+    try {
+      const info = await client().groupInfo(conv);
+      groupInfos.value = new Map(groupInfos.value).set(conv, info);
+    } catch {
+      // Not a member any more, or offline: the header shows less.
+    }
+  }
+
+  /** Creates a group and opens it. */
+  async function createGroup(name: string, members: string[]): Promise<void> {
+    const conv = await client().createGroup(name, members);
+    await refreshConversations();
+    await openConversation(conv);
+  }
+
   return {
     me,
     connection,
     users,
     summaries,
     failed,
-    activePeer,
+    activeId,
+    activeConv,
     filter,
     incompatible,
-    peerTyping,
+    typingNames,
     contacts,
     visibleContacts,
     activeContact,
     totalUnread,
     failedCount,
+    nameOf,
     start,
     stop,
     refreshUsers,
@@ -352,5 +454,9 @@ export const useChatStore = defineStore('chat', () => {
     noteTyping,
     resend,
     resendAll,
+    client,
+    createGroup,
+    groupInfos,
+    loadGroupInfo,
   };
 });

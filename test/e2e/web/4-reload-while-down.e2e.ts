@@ -14,6 +14,7 @@ import {
   send,
   signUp,
   uniqueName,
+  REACHED,
 } from './support/ui';
 
 // A long retry budget: the message must wait (pending), not fail.
@@ -47,7 +48,7 @@ test('reload right after Send while the server is down: delivered once', async (
 
   await server.start();
   await expect(connection(a)).toHaveAttribute('data-state', 'connected', { timeout: 30_000 });
-  await expect(outgoing(a, text)).toHaveAttribute('data-status', 'delivered', { timeout: 30_000 });
+  await expect(outgoing(a, text)).toHaveAttribute('data-status', REACHED, { timeout: 30_000 });
   await expect(outgoing(a, text)).toHaveCount(1);
   await expect(incoming(b, text)).toHaveCount(1);
   await screenshot(a, 'e2e-4-delivered');

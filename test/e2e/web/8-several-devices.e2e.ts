@@ -17,6 +17,7 @@ import {
   signIn,
   signUp,
   uniqueName,
+  REACHED,
 } from './support/ui';
 
 const server = useScenarioServer();
@@ -32,10 +33,10 @@ test('a second device: history, own messages mirrored with status, unread in ste
   const bob = await signUp(browser, server.url, nameB);
   await openConversation(laptop, nameB);
   await openConversation(bob, nameA);
-  await expect(await send(laptop, 'Morning Bob')).toHaveAttribute('data-status', 'delivered');
+  await expect(await send(laptop, 'Morning Bob')).toHaveAttribute('data-status', REACHED);
   await send(bob, 'Morning Alice, coffee?');
   await expect(incoming(laptop, 'coffee?')).toHaveCount(1);
-  await expect(await send(laptop, 'Yes, 10 minutes')).toHaveAttribute('data-status', 'delivered');
+  await expect(await send(laptop, 'Yes, 10 minutes')).toHaveAttribute('data-status', REACHED);
 
   // Alice signs in on a second device: the conversation's history is there, in order.
   const phone = await signIn(browser, server.url, nameA);
@@ -47,14 +48,14 @@ test('a second device: history, own messages mirrored with status, unread in ste
     'Morning Alice, coffee?',
     'Yes, 10 minutes',
   ]);
-  await expect(outgoing(phone, 'Morning Bob')).toHaveAttribute('data-status', 'delivered');
+  await expect(outgoing(phone, 'Morning Bob')).toHaveAttribute('data-status', REACHED);
 
   // Written on the phone: the laptop shows it as Alice's own, with its status; Bob once.
   const fromPhone = await send(phone, 'Sent from my phone');
-  await expect(fromPhone).toHaveAttribute('data-status', 'delivered');
+  await expect(fromPhone).toHaveAttribute('data-status', REACHED);
   const mirrored = outgoing(laptop, 'Sent from my phone');
   await expect(mirrored).toHaveCount(1);
-  await expect(mirrored).toHaveAttribute('data-status', 'delivered');
+  await expect(mirrored).toHaveAttribute('data-status', REACHED);
   await expect(mirrored).toHaveAttribute(
     'data-msg-id',
     (await fromPhone.getAttribute('data-msg-id'))!,

@@ -38,8 +38,8 @@ function mountConversation() {
   const conversation = useConversationStore();
   chat.me = { userId: 'me', username: 'me', displayName: 'Me', token: 't' };
   chat.users = [{ userId: 'peer', username: 'peer', displayName: 'Peer', online: true }];
-  chat.activePeer = 'peer';
-  const failed = message({ id: 'f1', body: 'lost in transit', status: 'failed' });
+  chat.activeId = 'peer';
+  const failed = message({ id: 'f1', body: 'lost in transit', status: 'failed', seq: undefined });
   conversation.conv = PEER_CONV;
   conversation.messages = [message({ id: 'ok1', status: 'delivered' }), failed];
   chat.failed = new Map([[failed.key, failed]]);
@@ -58,7 +58,10 @@ describe('resending from the conversation', () => {
     const failed = wrapper.get('[data-msg-id="f1"]');
     expect(failed.attributes('data-status')).toBe('failed');
     expect(wrapper.find('[role="dialog"]').exists()).toBe(false);
-    await failed.get('button').trigger('click');
+    await failed
+      .findAll('button')
+      .find((b) => b.text() === 'Resend')!
+      .trigger('click');
     const dialog = wrapper.get('[role="dialog"]');
     expect(dialog.text()).toContain('lost in transit');
     await dialog
@@ -73,7 +76,11 @@ describe('resending from the conversation', () => {
   it('Resend in the dialog resends that message by id', async () => {
     const { wrapper, resend } = mountConversation();
     await flushPromises();
-    await wrapper.get('[data-msg-id="f1"] button').trigger('click');
+    await wrapper
+      .get('[data-msg-id="f1"]')
+      .findAll('button')
+      .find((b) => b.text() === 'Resend')!
+      .trigger('click');
     const dialog = wrapper.get('[role="dialog"]');
     await dialog
       .findAll('button')

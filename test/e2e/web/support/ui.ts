@@ -4,6 +4,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../../../docs/screenshots', import.meta.url));
+/**
+ * `data-status` of a message that reached its recipient: `delivered`, or
+ * `read` already when the recipient has the conversation open.
+ */
+export const REACHED = /^(delivered|read)$/;
+
 /** Password of every test account. */
 export const PASSWORD = 'correct horse battery';
 
