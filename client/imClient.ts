@@ -239,10 +239,10 @@ export class ImClient {
       }
     });
     socket.io.on('reconnect_attempt', () => this.setState('connecting'));
-    socket.on('msg:N', (packet) => void this.onMsgN(packet));
-    socket.on('ack:N', (packet) => void this.onAckN(packet));
-    socket.on('read:N', (packet) => void this.sync.onReadN(packet));
-    socket.on('receipt:N', (packet) => void this.onReceiptN(packet));
+    socket.on('msg:N', (packet) => this.guard(this.onMsgN(packet)));
+    socket.on('ack:N', (packet) => this.guard(this.onAckN(packet)));
+    socket.on('read:N', (packet) => this.guard(this.sync.onReadN(packet)));
+    socket.on('receipt:N', (packet) => this.guard(this.onReceiptN(packet)));
     socket.on('typing:N', (packet) => {
       const parsed = typingNSchema.safeParse(packet);
       if (parsed.success) this.events.emit('typing', parsed.data);
@@ -254,7 +254,9 @@ export class ImClient {
     });
     this.outbox.armAll();
     this.syncTimer = setInterval(() => {
-      if (this.socket?.connected) this.catchUp.request();
+      if (!this.socket?.connected) return;
+      this.catchUp.request();
+      void this.sync.pollStatuses();
     }, syncIntervalMs(this.policy));
   }
 
@@ -493,6 +495,17 @@ export class ImClient {
 
   // ---- incoming -------------------------------------------------------
 
+  /**
+   * Handles the failure of work started by a push: reported as an `error`
+   * event (the push is repaired by the next pull), never lost silently;
+   * after `close()` (storage may be gone) it is expected and dropped.
+   */
+  private guard(work: Promise<unknown>): void {
+    work.catch((error: unknown) => {
+      if (!this.closed) this.events.emit('error', error);
+    });
+  }
+
   private show(added: Added): void {
     for (const m of added.fresh) this.events.emit('message', m);
     for (const m of added.changed) this.events.emit('status', m);
@@ -514,7 +527,7 @@ export class ImClient {
     // A gap in the conversation's seq: a push to this device was missed.
     if (added.gap) this.catchUp.request();
     // A membership change: the group's name, or whether the person is in it, may differ.
-    if (m.kind === 'system') void this.sync.refreshList();
+    if (m.kind === 'system') this.guard(this.sync.refreshList());
   }
 
   private async onReceiptN(packet: unknown): Promise<void> {

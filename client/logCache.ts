@@ -142,8 +142,11 @@ export class LogCache implements ClientStorage {
       .sort((a, b) => (a.composedAt ?? 0) - (b.composedAt ?? 0));
   }
 
-  async ownUnsettled(limit: number): Promise<StoredMessage[]> {
-    const rows = await this.backend.byStatus(['sent', 'stored', 'delivered']);
+  async ownUnsettled(
+    limit: number,
+    statuses: OutStatus[] = ['sent', 'stored', 'delivered'],
+  ): Promise<StoredMessage[]> {
+    const rows = await this.backend.byStatus(statuses);
     return rows
       .filter((m) => m.direction === 'out' && m.seq !== undefined)
       .sort((a, b) => (b.ts ?? 0) - (a.ts ?? 0))

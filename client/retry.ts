@@ -44,10 +44,11 @@ export function storedRecheckMs(policy: ClientPolicy): number {
 }
 
 /**
- * How often a connected device pulls `offline:R` on its own: a safety net
- * for a push lost on a connection that stayed up (gaps in `seq` trigger a
- * pull at once; this catches a lost last message). Same as the cap of the
- * `sent` backoff: 30 s with the default policy.
+ * How often a connected device pulls `offline:R` on its own and asks
+ * `status:R` about the person's messages nobody has yet: a safety net for a
+ * push (a message, an `ack:N`, a `receipt:N`) lost on a connection that
+ * stayed up (gaps in `seq` trigger a pull at once; this catches a lost last
+ * message). Same as the cap of the `sent` backoff: 30 s with the default policy.
  */
 export function syncIntervalMs(policy: ClientPolicy): number {
   return sentRetryCapMs(policy);

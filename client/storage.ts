@@ -153,8 +153,11 @@ export interface ClientStorage {
   get(key: string): Promise<StoredMessage | undefined>;
   /** This device's outbox messages in the given statuses, oldest first. */
   outgoingByStatus(statuses: OutStatus[]): Promise<StoredMessage[]>;
-  /** The person's newest messages (from any device) that the server holds but not all have read. */
-  ownUnsettled(limit: number): Promise<StoredMessage[]>;
+  /**
+   * The person's newest messages (from any device) that the server holds but
+   * not all have read (or, given `statuses`, in just those statuses).
+   */
+  ownUnsettled(limit: number, statuses?: OutStatus[]): Promise<StoredMessage[]>;
   /** A page of one conversation, newest first. */
   history(conv: ConversationId, query: HistoryQuery): Promise<StoredMessage[]>;
   /** All conversations, most recent activity first. */

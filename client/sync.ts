@@ -12,6 +12,7 @@ import {
   type ConversationId,
   type ReceiptN,
 } from '../protocol';
+import type { OutStatus } from './status';
 import type { Added, ClientStorage, Conversation } from './storage';
 
 /** What conversation sync needs from the connection. */
@@ -44,6 +45,8 @@ export interface SyncDeps {
  * (`status:R`).
  */
 export class ConversationSync {
+  private polling = false;
+
   constructor(private readonly deps: SyncDeps) {}
 
   private get timeout(): number {
@@ -170,12 +173,30 @@ export class ConversationSync {
   }
 
   /**
+   * Between reconnects, on the safety-net timer: where the person's messages
+   * that no recipient has yet (`sent`, `stored`) stand now, in case a
+   * receipt or `ack:N` was lost on a connection that stayed up. (A lost
+   * read receipt waits for the next reconnect.)
+   */
+  async pollStatuses(): Promise<void> {
+    if (this.polling || !this.deps.link.connected()) return;
+    this.polling = true;
+    try {
+      await this.refreshStatuses(['sent', 'stored']);
+    } catch (error) {
+      this.deps.failed(error);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  /**
    * Asks where the person's recent messages that are not yet read stand
    * (this device missed their receipts while it was away).
    */
-  async refreshStatuses(): Promise<void> {
+  async refreshStatuses(statuses?: OutStatus[]): Promise<void> {
     const { storage, link, userId } = this.deps;
-    const open = await storage.ownUnsettled(STATUS_MAX_IDS);
+    const open = await storage.ownUnsettled(STATUS_MAX_IDS, statuses);
     if (open.length === 0) return;
     const answer = statusASchema.parse(
       await link.ask('status:R', { ids: open.map((m) => m.id) }, this.timeout),

@@ -62,8 +62,7 @@ export class Groups {
       join: db.prepare(
         `INSERT INTO members (conv, user_id, read_seq, role, joined_seq, left_seq)
          VALUES (:conv, :user, :seq, :role, :seq, NULL)
-         ON CONFLICT (conv, user_id) DO UPDATE SET role = :role, joined_seq = :seq, left_seq = NULL,
-           read_seq = max(read_seq, :seq)`,
+         ON CONFLICT (conv, user_id) DO UPDATE SET role = :role, joined_seq = :seq, left_seq = NULL`,
       ),
       openPeriod: db.prepare(
         'INSERT INTO periods (conv, user_id, from_seq, until_seq) VALUES (?, ?, ?, NULL)',

@@ -114,6 +114,10 @@ const LOG_COLUMNS =
 const IN_PERIOD = `EXISTS (SELECT 1 FROM periods p WHERE p.conv = m.conv AND p.user_id = :user
   AND m.seq >= p.from_seq AND (p.until_seq IS NULL OR m.seq <= p.until_seq))`;
 
+/** `m` is one member `mb` could see: any of a direct conversation, of a group one in their periods. */
+const MEMBER_SAW = `(c.kind = 'direct' OR EXISTS (SELECT 1 FROM periods p WHERE p.conv = m.conv
+  AND p.user_id = mb.user_id AND m.seq >= p.from_seq AND (p.until_seq IS NULL OR m.seq <= p.until_seq)))`;
+
 /**
  * A stream condition on `m` for `:user`, `:device`: wire-v1 devices get what
  * is addressed to the person; protocol-2 devices also group messages of their
@@ -297,7 +301,7 @@ export class Store {
                           ORDER BY m.seq DESC LIMIT 1), c.created_at) AS lastTs,
                 (SELECT count(*) FROM messages m
                   WHERE m.conv = c.conv AND m.seq > mb.read_seq AND m.sender != mb.user_id
-                    AND m.kind = 'text' AND (mb.left_seq IS NULL OR m.seq <= mb.left_seq)) AS unread
+                    AND m.kind = 'text' AND ${MEMBER_SAW}) AS unread
          FROM members mb JOIN conversations c ON c.conv = mb.conv
          WHERE mb.user_id = ?`,
       ),
@@ -305,7 +309,7 @@ export class Store {
         `SELECT mb.read_seq AS readSeq, coalesce(mb.left_seq, c.last_seq) AS through,
                 (SELECT count(*) FROM messages m
                   WHERE m.conv = c.conv AND m.seq > mb.read_seq AND m.sender != mb.user_id
-                    AND m.kind = 'text' AND (mb.left_seq IS NULL OR m.seq <= mb.left_seq)) AS unread
+                    AND m.kind = 'text' AND ${MEMBER_SAW}) AS unread
          FROM members mb JOIN conversations c ON c.conv = mb.conv
          WHERE mb.conv = ? AND mb.user_id = ?`,
       ),

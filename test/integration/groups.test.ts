@@ -2,9 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImClient } from '../../client/imClient';
 import type { StoredMessage } from '../../client/storage';
 import {
+  convListASchema,
   historyASchema,
   offlineA2Schema,
   parseGroupEvent,
+  statusASchema,
   type ConversationId,
   type Session,
 } from '../../protocol';
@@ -202,6 +204,40 @@ describe('groups', () => {
     }
     // Both orders happened, so both sides of the rule were checked.
     expect(new Set(results.map((r) => r.bobGotIt)).size).toBe(2);
+  });
+
+  it('a member removed and added back: what they missed while out is not unread, and what they had not read stays unread, not read', async () => {
+    const alice = await newUser(server.url, 'alice');
+    const bob = await newUser(server.url, 'bob');
+    const a = await socket(alice);
+    const b = await socket(bob);
+    const { conv } = (await ask(a, 'group:create', {
+      name: 'Back again',
+      members: [bob.userId],
+    })) as {
+      conv: ConversationId;
+    };
+    await ask(a, 'msg:R', { id: 'before', to: conv, body: 'before bob left' });
+    await ask(a, 'group:remove', { conv, users: [bob.userId] });
+    await ask(a, 'msg:R', { id: 'gap', to: conv, body: 'while bob was out' });
+    await ask(a, 'group:add', { conv, users: [bob.userId] });
+    await ask(a, 'msg:R', { id: 'after', to: conv, body: 'bob is back' });
+    const listed = convListASchema.parse(await ask(b, 'conv:list', {}));
+    const summary = listed.conversations.find((c) => c.conv === conv)!;
+    expect(summary.unread).toBe(2);
+    const states = async () =>
+      statusASchema.parse(await ask(a, 'status:R', { ids: ['before', 'after'] })).states;
+    // (Bob's raw socket confirms nothing, so neither is delivered yet; what matters is "read".)
+    expect((await states()).map((s) => [s.id, s.state, s.receipt.read])).toEqual([
+      ['before', 'sent', 0],
+      ['after', 'sent', 0],
+    ]);
+    const read = (await ask(b, 'read:R', { conv, seq: summary.lastSeq })) as { unread: number };
+    expect(read.unread).toBe(0);
+    expect((await states()).map((s) => [s.id, s.state, s.receipt.read])).toEqual([
+      ['before', 'read', 1],
+      ['after', 'read', 1],
+    ]);
   });
 
   it('receipts: sent, delivered to every member, read by each, with counts; a direct read receipt', async () => {

@@ -3,20 +3,26 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DexieStorage } from '../../client/dexieStorage';
 import type { ImClient } from '../../client/imClient';
-import type { Session } from '../../protocol';
+import type { StoredMessage } from '../../client/storage';
+import type { ConversationId, Session } from '../../protocol';
 import { startChildServer, type ChildServer } from '../support/childServer';
-import { newDevice, newUser, startClient, storageFor } from '../support/clients';
+import { connected, newDevice, newUser, startClient, storageFor } from '../support/clients';
 import { createFaultProxy } from '../support/faultProxy';
 import {
   checkHistory,
+  checkReceipts,
   type DeviceRecord,
   type LogRecord,
+  type PeriodRecord,
   type SentRecord,
 } from '../support/historyChecker';
 import { tempDir } from '../support/servers';
 
 const PEOPLE = 20;
 const MESSAGES = 3_000;
+const GROUPS = 10;
+/** Of the messages, this share goes to groups. */
+const GROUP_SHARE = 0.4;
 const DROP_RATE = 0.03;
 /** Three seeds in CI; `HISTORY_SEEDS=1,2,3` replays others. */
 const SEEDS = (process.env.HISTORY_SEEDS ?? '20261127,7,424242').split(',').map(Number);
@@ -81,6 +87,40 @@ async function run(seed: number) {
       }
     }
 
+    // Groups of 3 to 20 people, made by one of them (its admin).
+    const groups: { conv: ConversationId; admin: number; members: Set<number> }[] = [];
+    for (let g = 0; g < GROUPS; g++) {
+      const size = 3 + Math.floor(workload() * 18);
+      const members = new Set<number>();
+      while (members.size < size) members.add(Math.floor(workload() * PEOPLE));
+      const admin = [...members][0]!;
+      const creator = devices.find((d) => d.person === admin)!;
+      const others = [...members].filter((p) => p !== admin).map((p) => people[p]!.userId);
+      const conv = await creator.client.createGroup(`group ${g}`, others);
+      groups.push({ conv, admin, members });
+    }
+    /**
+     * A membership change through the faults, as a person would do it: again
+     * until it goes through ("already so" counts as done), waiting for the
+     * connection when it is down.
+     */
+    const change = async (admin: Device, op: (client: ImClient) => Promise<void>) => {
+      const seen: string[] = [];
+      for (let attempt = 0; attempt < 100; attempt++) {
+        try {
+          return await op(admin.client);
+        } catch (error) {
+          const code = (error as { code?: string }).code;
+          seen.push(code ?? String(error));
+          if (code === 'invalid_input') return;
+          if (code === 'offline') await connected(admin.client);
+        }
+      }
+      throw new Error(
+        `a membership change did not go through in 100 attempts: ${[...new Set(seen)].join(', ')}`,
+      );
+    };
+
     // Faults: every packet type may be dropped; connections are cut at random.
     proxy.rules.add(() => faults() < DROP_RATE);
     const cutter = setInterval(() => proxy.cutRandom(0.1, faults), 150);
@@ -88,6 +128,7 @@ async function run(seed: number) {
 
     const sent: SentRecord[] = [];
     const events: string[] = [];
+    let churned = 0;
     const live = () => devices.filter((d) => !d.gone);
     const perRound = 40;
     for (let round = 0; sent.length < MESSAGES; round++) {
@@ -95,12 +136,19 @@ async function run(seed: number) {
         Array.from({ length: perRound }, async () => {
           const pool = live();
           const d = pool[Math.floor(workload() * pool.length)]!;
-          let to = Math.floor(workload() * (PEOPLE - 1));
-          if (to >= d.person) to++;
-          const body = `r${round} ${d.name}→p${to} ${workload().toString(36).slice(2)}`;
+          const mine = groups.filter((g) => g.members.has(d.person));
+          let target: string;
+          if (mine.length > 0 && workload() < GROUP_SHARE) {
+            target = mine[Math.floor(workload() * mine.length)]!.conv;
+          } else {
+            let to = Math.floor(workload() * (PEOPLE - 1));
+            if (to >= d.person) to++;
+            target = people[to]!.userId;
+          }
+          const body = `r${round} ${d.name}→${target.slice(0, 12)} ${workload().toString(36).slice(2)}`;
           const record: SentRecord = {
             from: d.session.userId,
-            to: people[to]!.userId,
+            to: target,
             id: '',
             body,
             acknowledged: false,
@@ -113,20 +161,41 @@ async function run(seed: number) {
         }),
       );
       const done = sent.length / MESSAGES;
-      if (events.length === 0 && done >= 1 / 3) {
+      if (churned < 2 && done >= (churned === 0 ? 1 / 4 : 3 / 4)) {
+        // Membership changes while messages fly: someone removed, someone added, in 3 groups.
+        churned++;
+        for (const g of groups.slice(0, 3)) {
+          const admin = live().find((d) => d.person === g.admin)!;
+          const removable = [...g.members].filter((p) => p !== g.admin);
+          const leaving = removable[Math.floor(workload() * removable.length)]!;
+          g.members.delete(leaving);
+          await change(admin, (c) => c.removeMembers(g.conv, [people[leaving]!.userId]));
+          const outside = people.map((_, p) => p).filter((p) => !g.members.has(p) && p !== leaving);
+          const joining = outside[Math.floor(workload() * outside.length)];
+          if (joining === undefined) continue; // everyone is in it already
+          g.members.add(joining);
+          await change(admin, (c) => c.addMembers(g.conv, [people[joining]!.userId]));
+        }
+        events.push(`membership changes ${churned}`);
+      }
+      if (events.filter((e) => !e.startsWith('membership')).length === 0 && done >= 1 / 3) {
         // A device restarts mid-way: same database, new engine.
         const d = live()[Math.floor(workload() * live().length)]!;
         d.client.close();
         d.client = await startEngine(proxy.url, d);
         events.push(`restarted ${d.name}`);
-      } else if (events.length === 1 && done >= 1 / 2) {
+      } else if (events.filter((e) => !e.startsWith('membership')).length === 1 && done >= 1 / 2) {
         const port = server.port;
         await server.kill();
         server = await startChildServer([...args, ...policy, '--port', String(port)], env);
         events.push('server SIGKILLed');
-      } else if (events.length === 2 && done >= 2 / 3) {
+      } else if (events.filter((e) => !e.startsWith('membership')).length === 2 && done >= 2 / 3) {
         // A device gone for good; its person still has another one, which gets everything.
-        const shared = live().filter((d) => live().filter((o) => o.person === d.person).length > 1);
+        // (Not a group admin's: the admins make the membership changes.)
+        const admins = new Set(groups.map((g) => g.admin));
+        const shared = live().filter(
+          (d) => !admins.has(d.person) && live().filter((o) => o.person === d.person).length > 1,
+        );
         const d = shared[Math.floor(workload() * shared.length)]!;
         d.gone = true;
         const held = new Set(
@@ -147,37 +216,89 @@ async function run(seed: number) {
     proxy.rules.clear();
     const drainStart = Date.now();
     let resent = 0;
+    /** A message to a group its writer was removed from meanwhile: refused for good, rightly. */
+    const stranded = (d: Device, to: string) =>
+      groups.some((g) => g.conv === to && !g.members.has(d.person));
     const quiet = async () => {
       for (const d of live()) {
-        resent += await d.client.resendAllFailed();
-        if ((await d.storage.outgoingByStatus(['pending', 'sent', 'stored', 'failed'])).length > 0)
-          return false;
+        for (const m of await d.storage.outgoingByStatus(['failed'])) {
+          if (stranded(d, m.to)) continue;
+          if (await d.client.resend(m.id)) resent++;
+        }
+        const open = await d.storage.outgoingByStatus(['pending', 'sent', 'stored', 'failed']);
+        if (open.some((m) => !(m.status === 'failed' && stranded(d, m.to)))) return false;
       }
       return true;
     };
-    await until(quiet, 60_000, 'every outbox is empty');
+    try {
+      await until(quiet, 60_000, 'every outbox is empty');
+    } catch (error) {
+      for (const d of live()) {
+        const open = await d.storage.outgoingByStatus(['pending', 'sent', 'stored', 'failed']);
+        for (const m of open)
+          console.log(
+            d.name,
+            d.person,
+            d.client.connection,
+            m.id,
+            m.to,
+            m.status,
+            m.conv,
+            m.seq,
+            stranded(d, m.to),
+          );
+      }
+      throw error;
+    }
+    let refused = 0;
+    for (const d of live()) {
+      for (const m of await d.storage.outgoingByStatus(['failed'])) {
+        const record = sent.find((r) => r.id === m.id && r.from === d.session.userId);
+        if (record) {
+          record.survivor = false;
+          refused++;
+        }
+      }
+    }
     for (const r of sent) if (r.survivor) r.acknowledged = true;
 
-    const readLog = (): LogRecord[] => {
+    /** The server's logs and membership periods: the truth every device is held to. */
+    const readTruth = (): { log: LogRecord[]; periods: PeriodRecord[] } => {
       const db = new Database(path.join(tmp.dir, 'tickline.sqlite3'), { readonly: true });
-      const rows = db
+      const log = db
         .prepare(
-          'SELECT conv, seq, sender AS "from", recipient AS "to", id, body FROM messages ORDER BY conv, seq',
+          'SELECT conv, seq, sender AS "from", recipient AS "to", id, body, kind FROM messages ORDER BY conv, seq',
         )
         .all() as LogRecord[];
+      const periods = db
+        .prepare(
+          'SELECT conv, user_id AS user, from_seq AS "from", until_seq AS until FROM periods',
+        )
+        .all() as PeriodRecord[];
       db.close();
-      return rows;
+      return { log, periods };
     };
-    const snapshot = async (): Promise<DeviceRecord[]> =>
-      Promise.all(
+    const own = new Map<
+      string,
+      { device: string; status?: string; receipt?: StoredMessage['receipt'] }[]
+    >();
+    const snapshot = async (): Promise<DeviceRecord[]> => {
+      own.clear();
+      return Promise.all(
         live().map(async (d) => {
           const conversations = new Map<string, { key: string; body: string }[]>();
           for (const c of await d.storage.conversations()) {
-            const list = await d.storage.history(c.conv, { limit: 1_000_000 });
+            const list = (await d.storage.history(c.conv, { limit: 1_000_000 })).reverse();
             conversations.set(
               c.conv,
-              list.reverse().map((m) => ({ key: m.key, body: m.body })),
+              list.map((m) => ({ key: m.key, body: m.body })),
             );
+            for (const m of list) {
+              if (m.direction !== 'out') continue;
+              const copies = own.get(m.key) ?? [];
+              copies.push({ device: d.name, status: m.status, receipt: m.receipt });
+              own.set(m.key, copies);
+            }
           }
           return {
             name: d.name,
@@ -188,29 +309,68 @@ async function run(seed: number) {
           };
         }),
       );
+    };
     // Every device catches up: pushes, its catch-up on reconnect, and the periodic pull.
-    let report = checkHistory(sent, readLog(), await snapshot());
+    let truth = readTruth();
+    let report = checkHistory(sent, truth.log, await snapshot(), truth.periods);
     await until(
       async () => {
-        report = checkHistory(sent, readLog(), await snapshot());
+        truth = readTruth();
+        report = checkHistory(sent, truth.log, await snapshot(), truth.periods);
         return report.lost === 0;
       },
       60_000,
       'every device holds its conversations',
     );
+
+    // Now people read: each opens about half of their conversations on one of their devices.
+    const reads = new Map<string, Map<string, number>>();
+    for (const [p, person] of people.entries()) {
+      const mineLive = live().filter((d) => d.person === p);
+      const d = mineLive[Math.floor(workload() * mineLive.length)]!;
+      for (const c of await d.storage.conversations()) {
+        if (workload() < 0.5) continue;
+        const lastSeq = (await d.storage.conversation(c.conv))?.lastSeq ?? 0;
+        await d.client.markRead(c.conv);
+        const mine = reads.get(person.userId) ?? new Map<string, number>();
+        mine.set(c.conv, lastSeq);
+        reads.set(person.userId, mine);
+      }
+    }
+    // Every sender's devices end with what the recipients did: delivered to all, read where read.
+    const statusesOf = (m: LogRecord) =>
+      (own.get(`${m.from}/${m.id}`) ?? []).map((s) => ({ ...s, status: s.status }));
+    let receipts = checkReceipts(truth.log, truth.periods, reads, statusesOf);
+    await until(
+      async () => {
+        await snapshot();
+        receipts = checkReceipts(truth.log, truth.periods, reads, statusesOf);
+        return receipts.wrong === 0;
+      },
+      30_000,
+      'every sender sees what the recipients did',
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}: ${receipts.examples.join('; ')}`);
+    });
+    const groupMessages = truth.log.filter((r) => r.conv.startsWith('g:') && r.kind !== 'system');
     const dropped = [...proxy.dropped.values()].reduce((a, b) => a + b, 0);
     console.log(
       `history checker (seed ${seed}): people=${PEOPLE} devices=${report.devices} ` +
-        `conversations=${report.conversations} messages=${report.logged} held=${report.held} ` +
+        `conversations=${report.conversations} (groups=${GROUPS}, group messages=${groupMessages.length}) ` +
+        `entries=${report.logged} held=${report.held} ` +
         `lost=${report.lost} duplicated=${report.duplicated} unexpected=${report.unexpected} ` +
         `misordered=${report.misordered} dropped=${report.dropped} | faults: packets dropped=${dropped}, ` +
-        `${events.join(', ')}, resent after failure=${resent} | load ` +
+        `${events.join(', ')}, resent after failure=${resent}, refused after removal=${refused} | ` +
+        `receipts: ${receipts.messages} messages, ${receipts.copies} sender copies, wrong=${receipts.wrong}, ` +
+        `reads=${[...reads.values()].reduce((n, m) => n + m.size, 0)} | load ` +
         `${((drainStart - started) / 1000).toFixed(1)} s, drain ${((Date.now() - drainStart) / 1000).toFixed(1)} s`,
     );
     expect(sent.length).toBeGreaterThanOrEqual(MESSAGES);
     expect(report.devices).toBeGreaterThanOrEqual(PEOPLE);
     expect(dropped).toBeGreaterThan(50);
-    expect(events).toHaveLength(3);
+    expect(events).toHaveLength(5);
+    expect(groupMessages.length).toBeGreaterThan(MESSAGES * GROUP_SHARE * 0.5);
+    expect(receipts.wrong).toBe(0);
     expect(report).toMatchObject({
       lost: 0,
       duplicated: 0,
@@ -241,7 +401,7 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, what: str
 
 describe('history checker under random faults, several devices per person', () => {
   for (const seed of SEEDS) {
-    it(`seed ${seed}: ${PEOPLE} people with 1–3 devices, ${MESSAGES} messages, dropped packets, cut connections, a server kill, a device restarted, a device gone: every device holds its conversations once each, in seq order`, async () => {
+    it(`seed ${seed}: ${PEOPLE} people with 1–3 devices, ${GROUPS} groups, ${MESSAGES} messages, dropped packets, cut connections, a server kill, a device restarted, a device gone, membership changes: every device holds what its person may see once each, in seq order; every sender sees what the recipients did`, async () => {
       await run(seed);
     }, 120_000);
   }

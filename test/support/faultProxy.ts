@@ -27,7 +27,8 @@ export type PacketName =
   | 'status:A'
   | 'typing:R'
   | 'typing:A'
-  | 'typing:N';
+  | 'typing:N'
+  | 'receipt:N';
 
 const ANSWER_OF: Record<string, PacketName> = {
   'msg:R': 'msg:A',

@@ -1,6 +1,7 @@
 /** A message as its sender wrote it. */
 export interface SentRecord {
   from: string;
+  /** A user id, or a group's conversation id. */
   to: string;
   id: string;
   body: string;
@@ -18,6 +19,16 @@ export interface LogRecord {
   to: string;
   id: string;
   body: string;
+  /** `system` for a membership change. */
+  kind?: string;
+}
+
+/** One membership period of a group, as the server holds it (`until` null: still a member). */
+export interface PeriodRecord {
+  conv: string;
+  user: string;
+  from: number;
+  until: number | null;
 }
 
 /** What one device holds and showed. */
@@ -42,11 +53,11 @@ export interface HistoryReport {
   logged: number;
   /** Message copies found on devices. */
   held: number;
-  /** A message of a device's conversation missing on it. */
+  /** A message a device should hold (its person's conversations, membership periods) missing on it. */
   lost: number;
   /** A message held twice, or announced more than once. */
   duplicated: number;
-  /** A message held that is not in that person's logs, or with another body than written. */
+  /** A message held that its person should not see, or with another body than written. */
   unexpected: number;
   /** Devices whose order of a conversation differs from the log's `seq` order. */
   misordered: number;
@@ -56,25 +67,57 @@ export interface HistoryReport {
 
 const keyOf = (m: { from: string; id: string }) => `${m.from}/${m.id}`;
 
+/** Who may see which entries: direct conversations by their two people, groups by periods. */
+export function visibility(log: LogRecord[], periods: PeriodRecord[]) {
+  const byConv = new Map<string, LogRecord[]>();
+  for (const r of log) byConv.set(r.conv, [...(byConv.get(r.conv) ?? []), r]);
+  for (const list of byConv.values()) list.sort((a, b) => a.seq - b.seq);
+  const periodsOf = new Map<string, PeriodRecord[]>();
+  for (const p of periods) {
+    const k = `${p.conv}|${p.user}`;
+    periodsOf.set(k, [...(periodsOf.get(k) ?? []), p]);
+  }
+  /** Entries of `conv` that `user` sees, in order (empty when none). */
+  const seenBy = (conv: string, user: string): LogRecord[] => {
+    const list = byConv.get(conv) ?? [];
+    if (conv.startsWith('d:')) return conv.split(':').includes(user) ? list : [];
+    const mine = periodsOf.get(`${conv}|${user}`) ?? [];
+    return list.filter((r) =>
+      mine.some((p) => r.seq >= p.from && (p.until === null || r.seq <= p.until)),
+    );
+  };
+  /** The other members of a group at `seq` (the message's recipients). */
+  const recipientsAt = (conv: string, seq: number, sender: string): string[] => [
+    ...new Set(
+      periods
+        .filter(
+          (p) =>
+            p.conv === conv &&
+            p.user !== sender &&
+            p.from <= seq &&
+            (p.until === null || p.until >= seq),
+        )
+        .map((p) => p.user),
+    ),
+  ];
+  return { byConv, seenBy, recipientsAt };
+}
+
 /**
  * Compares every device with the server's logs: each device must hold
- * exactly the messages of its person's conversations, once each, in `seq`
- * order, with the bodies their senders wrote; and the logs must hold every
- * message whose sender got msg:A or that a surviving device wrote.
+ * exactly the entries of its person's conversations (of a group, those of
+ * the person's membership periods), once each, in `seq` order, with the
+ * bodies their senders wrote; and the logs must hold every message whose
+ * sender got msg:A or that a surviving device wrote.
  */
 export function checkHistory(
   sent: SentRecord[],
   log: LogRecord[],
   devices: DeviceRecord[],
+  periods: PeriodRecord[] = [],
 ): HistoryReport {
   const written = new Map(sent.map((m) => [keyOf(m), m]));
-  const byConv = new Map<string, LogRecord[]>();
-  const convsOf = new Map<string, Set<string>>();
-  for (const r of log) {
-    byConv.set(r.conv, [...(byConv.get(r.conv) ?? []), r]);
-    for (const who of [r.from, r.to]) convsOf.set(who, (convsOf.get(who) ?? new Set()).add(r.conv));
-  }
-  for (const list of byConv.values()) list.sort((a, b) => a.seq - b.seq);
+  const { byConv, seenBy } = visibility(log, periods);
   const logged = new Set(log.map(keyOf));
 
   const report: HistoryReport = {
@@ -92,12 +135,9 @@ export function checkHistory(
     if ((m.acknowledged || m.survivor) && !logged.has(keyOf(m))) report.dropped++;
   }
   for (const d of devices) {
-    const mine = convsOf.get(d.userId) ?? new Set<string>();
-    for (const [conv, held] of d.conversations) {
-      if (!mine.has(conv) && held.length > 0) report.unexpected += held.length;
-    }
-    for (const conv of mine) {
-      const truth = byConv.get(conv)!;
+    const convs = new Set([...byConv.keys(), ...d.conversations.keys()]);
+    for (const conv of convs) {
+      const truth = seenBy(conv, d.userId);
       const held = d.conversations.get(conv) ?? [];
       report.held += held.length;
       const seen = new Set<string>();
@@ -116,6 +156,65 @@ export function checkHistory(
     for (const [key, n] of d.shown) {
       const allowed = d.written.has(key) ? 0 : 1;
       if (n > allowed) report.duplicated += n - allowed;
+    }
+  }
+  return report;
+}
+
+/** Where one message stands on one of its sender's devices. */
+export interface OwnStatus {
+  device: string;
+  status: string | undefined;
+  receipt?: { recipients: number; delivered: number; read: number };
+}
+
+/** What the receipts check found. */
+export interface ReceiptReport {
+  /** Messages checked, and status copies (one per sender device). */
+  messages: number;
+  copies: number;
+  /** Copies whose status or counts differ from what the recipients did. */
+  wrong: number;
+  /** Up to five examples, for the failure message. */
+  examples: string[];
+}
+
+/**
+ * Every text message's status on each of its sender's devices must be what
+ * its recipients did: delivered once every recipient has it (every device
+ * here caught up), read once every recipient read past it (`reads`: person →
+ * conversation → the `seq` they read up to), with the group counts to match.
+ */
+export function checkReceipts(
+  log: LogRecord[],
+  periods: PeriodRecord[],
+  reads: Map<string, Map<string, number>>,
+  statuses: (m: LogRecord) => OwnStatus[],
+): ReceiptReport {
+  const { recipientsAt } = visibility(log, periods);
+  const report: ReceiptReport = { messages: 0, copies: 0, wrong: 0, examples: [] };
+  for (const m of log) {
+    if (m.kind === 'system') continue;
+    const group = m.conv.startsWith('g:');
+    const recipients = group ? recipientsAt(m.conv, m.seq, m.from) : [m.to];
+    const read = recipients.filter((r) => (reads.get(r)?.get(m.conv) ?? 0) >= m.seq).length;
+    const status = recipients.length > 0 && read === recipients.length ? 'read' : 'delivered';
+    report.messages++;
+    for (const s of statuses(m)) {
+      report.copies++;
+      const countsOk =
+        !group ||
+        (s.receipt?.recipients === recipients.length &&
+          s.receipt.delivered === recipients.length &&
+          s.receipt.read === read);
+      if (s.status !== status || !countsOk) {
+        report.wrong++;
+        if (report.examples.length < 5) {
+          report.examples.push(
+            `${m.conv} #${m.seq} on ${s.device}: ${s.status} ${JSON.stringify(s.receipt)}, expected ${status} ${recipients.length}/${recipients.length}/${read}`,
+          );
+        }
+      }
     }
   }
   return report;

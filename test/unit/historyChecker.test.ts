@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkHistory,
+  checkReceipts,
   type DeviceRecord,
   type LogRecord,
+  type PeriodRecord,
   type SentRecord,
 } from '../support/historyChecker';
 
@@ -93,5 +95,54 @@ describe('history checker', () => {
       { from: 'a', to: 'b', id: 'unsure', body: 'x', acknowledged: false, survivor: false },
     ];
     expect(checkHistory([...sent, ...extra], log, clean()).dropped).toBe(2);
+  });
+});
+
+describe('history checker, groups', () => {
+  const G = 'g:team';
+  const log: LogRecord[] = [
+    { conv: G, seq: 1, from: 'a', to: G, id: 's1', body: '{}', kind: 'system' },
+    { conv: G, seq: 2, from: 'a', to: G, id: 'g1', body: 'before c' },
+    { conv: G, seq: 3, from: 'a', to: G, id: 's2', body: '{}', kind: 'system' },
+    { conv: G, seq: 4, from: 'b', to: G, id: 'g2', body: 'with c' },
+  ];
+  // a and b from the start; c added at 3.
+  const periods: PeriodRecord[] = [
+    { conv: G, user: 'a', from: 1, until: null },
+    { conv: G, user: 'b', from: 1, until: null },
+    { conv: G, user: 'c', from: 3, until: null },
+  ];
+  const holding = (userId: string, keys: string[]): DeviceRecord => ({
+    name: userId,
+    userId,
+    conversations: new Map([[G, keys.map((key) => ({ key, body: '' }))]]),
+    shown: new Map(),
+    written: new Set(),
+  });
+
+  it('expects of each member exactly the entries of their membership periods', () => {
+    const ok = checkHistory([], log, [holding('c', ['a/s2', 'b/g2'])], periods);
+    expect(ok).toMatchObject({ lost: 0, unexpected: 0, misordered: 0 });
+    const tooMuch = checkHistory([], log, [holding('c', ['a/g1', 'a/s2', 'b/g2'])], periods);
+    expect(tooMuch.unexpected).toBe(1);
+    const missing = checkHistory([], log, [holding('b', ['a/s1', 'a/g1', 'b/g2'])], periods);
+    expect(missing.lost).toBe(1);
+  });
+
+  it('expects each message read once every recipient read past it, delivered before', () => {
+    const reads = new Map([
+      ['a', new Map([[G, 4]])],
+      ['c', new Map([[G, 4]])],
+    ]);
+    const right = (m: LogRecord) =>
+      m.id === 'g1'
+        ? [{ device: 'a1', status: 'delivered', receipt: { recipients: 1, delivered: 1, read: 0 } }]
+        : [{ device: 'b1', status: 'read', receipt: { recipients: 2, delivered: 2, read: 2 } }];
+    expect(checkReceipts(log, periods, reads, right)).toMatchObject({ messages: 2, wrong: 0 });
+    const wrong = (m: LogRecord) =>
+      m.id === 'g1'
+        ? [{ device: 'a1', status: 'read', receipt: { recipients: 1, delivered: 1, read: 1 } }]
+        : [{ device: 'b1', status: 'read', receipt: { recipients: 2, delivered: 1, read: 2 } }];
+    expect(checkReceipts(log, periods, reads, wrong).wrong).toBe(2);
   });
 });

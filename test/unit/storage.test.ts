@@ -114,10 +114,14 @@ describe.each(Object.entries(IMPLEMENTATIONS))('%s', (_name, storage) => {
     // Not this device's outbox: never retransmitted here.
     expect(await s.outgoingByStatus(['pending', 'sent', 'stored'])).toEqual([]);
     expect((await s.ownUnsettled(10)).map((m) => m.id)).toEqual(['elsewhere']);
+    expect((await s.ownUnsettled(10, ['sent', 'stored'])).map((m) => m.id)).toEqual(['elsewhere']);
     const { changed } = await s.addFromServer(ME, [
       { ...entry(ME, 'elsewhere', 1), state: 'delivered' },
     ]);
     expect(changed[0]).toMatchObject({ status: 'delivered' });
+    // Delivered: no longer asked about on the timer, still on reconnect (it may yet be read).
+    expect(await s.ownUnsettled(10, ['sent', 'stored'])).toEqual([]);
+    expect((await s.ownUnsettled(10)).map((m) => m.id)).toEqual(['elsewhere']);
     // Read by the other side: settled.
     const read = await s.applyReceipts(ME, {
       conv: BOB,
