@@ -312,22 +312,39 @@ export class ImClient {
     return message;
   }
 
-  /** Sends a failed message again, with the same id. False when it is not failed. */
-  resend(id: string): Promise<boolean> {
-    if (this.closed) return Promise.resolve(false);
+  /**
+   * Sends a failed message again, with the same id. False when it is not
+   * failed, or when it cannot go anywhere: a group the person is no longer in.
+   */
+  async resend(id: string): Promise<boolean> {
+    if (this.closed) return false;
+    const message = await this.storage.get(messageKey(this.userId, id));
+    if (message && (await this.undeliverable(message))) return false;
     return this.outbox.resend(id, Date.now() + retryBudgetMs(this.policy));
   }
 
-  /** Resends every failed message; returns how many. */
+  /** Resends every failed message that can still go; returns how many. */
   async resendAllFailed(): Promise<number> {
-    const failed = await this.storage.outgoingByStatus(['failed']);
+    const failed = await this.failedMessages();
     const results = await Promise.all(failed.map((m) => this.resend(m.id)));
     return results.filter(Boolean).length;
   }
 
-  /** Outgoing messages of this device that failed and wait for the person. */
-  failedMessages(): Promise<StoredMessage[]> {
-    return this.storage.outgoingByStatus(['failed']);
+  /**
+   * Outgoing messages of this device that failed and wait for the person
+   * (not those to a group they are no longer in: nothing can send those).
+   */
+  async failedMessages(): Promise<StoredMessage[]> {
+    const failed = await this.storage.outgoingByStatus(['failed']);
+    const open: StoredMessage[] = [];
+    for (const m of failed) if (!(await this.undeliverable(m))) open.push(m);
+    return open;
+  }
+
+  /** A message to a group the person has left or was removed from. */
+  private async undeliverable(message: StoredMessage): Promise<boolean> {
+    if (!isGroupId(message.to)) return false;
+    return (await this.storage.conversation(message.conv))?.left === true;
   }
 
   /** Conversations, most recent first. */

@@ -27,6 +27,7 @@ type Started = Awaited<ReturnType<typeof startServer>>;
 describe('groups', () => {
   let server: Started;
   const cleanups: (() => void)[] = [];
+  const storages = new Map<ImClient, ReturnType<typeof storageFor>>();
 
   beforeAll(async () => {
     server = await startServer({ clientPolicy: { ackTimeoutMs: 150, maxAttempts: 6 } });
@@ -44,8 +45,14 @@ describe('groups', () => {
       client.close();
       storage.close();
     });
+    storages.set(client, storage);
     await connected(client);
     return client;
+  }
+
+  /** The storage under an engine (read directly: the engine's API may ask the server). */
+  function storageOf(client: ImClient) {
+    return storages.get(client)!;
   }
 
   async function socket(session: Session, protocol: number | undefined = 2): Promise<RawSocket> {
@@ -238,6 +245,30 @@ describe('groups', () => {
       ['before', 'read', 1],
       ['after', 'read', 1],
     ]);
+  });
+
+  it('a message to a group the writer was removed from fails for good: it is not offered for resending', async () => {
+    const alice = await newUser(server.url, 'alice');
+    const bob = await newUser(server.url, 'bob');
+    const a = await socket(alice);
+    const b = await engine(bob);
+    const { conv } = (await ask(a, 'group:create', { name: 'Gone', members: [bob.userId] })) as {
+      conv: ConversationId;
+    };
+    await until([b], async () => (await b.conversation(conv)) !== undefined, 'bob sees it');
+    await ask(a, 'group:remove', { conv, users: [bob.userId] });
+    const late = await b.send(conv, 'did I miss anything?');
+    await until(
+      [b],
+      async () =>
+        (await b.conversation(conv))?.left === true &&
+        (await storageOf(b).get(late.key))?.status === 'failed',
+      'refused, and bob knows he is out',
+    );
+    expect(await b.failedMessages()).toEqual([]);
+    expect(await b.resend(late.id)).toBe(false);
+    expect(await b.resendAllFailed()).toBe(0);
+    expect((await storageOf(b).get(late.key))?.status).toBe('failed');
   });
 
   it('receipts: sent, delivered to every member, read by each, with counts; a direct read receipt', async () => {

@@ -110,6 +110,7 @@ export default {
       delivered: 'Delivered — the recipient has received it',
       read: 'Read — the recipient has opened the conversation with it',
       failed: 'Not delivered — the server could not be reached. You can resend it.',
+      failedLeft: 'Not delivered — you are no longer a member of this group.',
     },
   },
   groups: {

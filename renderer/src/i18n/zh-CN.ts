@@ -113,6 +113,7 @@ const zh: Shape<typeof en> = {
       delivered: '已送达——对方已收到',
       read: '已读——对方已打开包含这条消息的对话',
       failed: '未送达——无法连接服务器，你可以重新发送。',
+      failedLeft: '未送达——你已不在这个群组中。',
     },
   },
   groups: {

@@ -189,8 +189,15 @@ export const useChatStore = defineStore('chat', () => {
     return n;
   });
 
-  /** Outgoing messages that failed, waiting for the user. */
-  const failedCount = computed(() => failed.value.size);
+  /** A group the person is no longer in: its failed messages cannot be resent. */
+  function leftGroup(conv: string): boolean {
+    return summaries.value.get(conv)?.left === true;
+  }
+
+  /** Outgoing messages that failed and can be resent, waiting for the user. */
+  const failedCount = computed(
+    () => [...failed.value.values()].filter((m) => !leftGroup(m.conv)).length,
+  );
 
   watch(totalUnread, (n) => desktopBridge()?.setUnreadCount(n));
 

@@ -53,6 +53,15 @@ describe('ticks (UI contract table)', () => {
     }
   });
 
+  it('a failed message in a group the person left says why and offers no Resend', () => {
+    const wrapper = mount(MessageBubble, {
+      ...plugins(),
+      props: { message: message({ id: 'g1', status: 'failed' }), group: true, left: true },
+    });
+    expect(wrapper.findAll('button').filter((b) => b.text() === 'Resend')).toEqual([]);
+    expect(wrapper.get('[role="img"]').attributes('title')).toMatch(/no longer a member/);
+  });
+
   it('incoming messages have no status and no tick', () => {
     const wrapper = mount(MessageBubble, {
       ...plugins(),
