@@ -10,15 +10,7 @@ import {
   type ConversationId,
   type Session,
 } from '../../protocol';
-import {
-  connected,
-  newDevice,
-  newUser,
-  scrollBack,
-  startClient,
-  storageFor,
-  until,
-} from '../support/clients';
+import { devices, newDevice, newUser, scrollBack, until } from '../support/clients';
 import { ask, collect, rawConnect, type RawSocket } from '../support/raw';
 import { startServer } from '../support/servers';
 
@@ -27,33 +19,16 @@ type Started = Awaited<ReturnType<typeof startServer>>;
 describe('groups', () => {
   let server: Started;
   const cleanups: (() => void)[] = [];
-  const storages = new Map<ImClient, ReturnType<typeof storageFor>>();
+  const { engine, storageOf, closeAll } = devices(() => server.url);
 
   beforeAll(async () => {
     server = await startServer({ clientPolicy: { ackTimeoutMs: 150, maxAttempts: 6 } });
   });
   afterAll(async () => {
+    closeAll();
     for (const c of cleanups) c();
     await server.close();
   });
-
-  async function engine(session: Session, fresh = false): Promise<ImClient> {
-    const s = fresh ? await newDevice(server.url, session) : session;
-    const storage = storageFor(s, `groups-${s.deviceId}`);
-    const client = await startClient(server.url, s, { storage });
-    cleanups.push(() => {
-      client.close();
-      storage.close();
-    });
-    storages.set(client, storage);
-    await connected(client);
-    return client;
-  }
-
-  /** The storage under an engine (read directly: the engine's API may ask the server). */
-  function storageOf(client: ImClient) {
-    return storages.get(client)!;
-  }
 
   async function socket(session: Session, protocol: number | undefined = 2): Promise<RawSocket> {
     const s = await rawConnect(server.url, session.token, protocol);

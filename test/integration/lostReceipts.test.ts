@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DexieStorage } from '../../client/dexieStorage';
 import type { ImClient } from '../../client/imClient';
-import type { Session } from '../../protocol';
 import { createFaultProxy, type FaultProxy } from '../support/faultProxy';
-import { connected, newDevice, newUser, startClient, storageFor, until } from '../support/clients';
+import { devices, newUser, until } from '../support/clients';
 import { startServer } from '../support/servers';
 
 type Started = Awaited<ReturnType<typeof startServer>>;
@@ -16,31 +14,20 @@ type Started = Awaited<ReturnType<typeof startServer>>;
 describe('receipts lost on a connection that stays up', () => {
   let server: Started;
   let proxy: FaultProxy;
-  const cleanups: (() => void)[] = [];
-  const stores = new Map<ImClient, DexieStorage>();
+  const { engine, storageOf, closeAll } = devices(
+    () => server.url,
+    () => proxy.url,
+  );
 
   beforeAll(async () => {
     server = await startServer({ clientPolicy: { ackTimeoutMs: 150, maxAttempts: 5 } });
     proxy = await createFaultProxy(server.url);
   });
   afterAll(async () => {
-    for (const c of cleanups) c();
+    closeAll();
     await proxy.close();
     await server.close();
   });
-
-  async function engine(session: Session, fresh = false): Promise<ImClient> {
-    const s = fresh ? await newDevice(server.url, session) : session;
-    const storage = storageFor(s, `lost-${s.deviceId}`);
-    const client = await startClient(proxy.url, s, { storage });
-    cleanups.push(() => {
-      client.close();
-      storage.close();
-    });
-    stores.set(client, storage);
-    await connected(client);
-    return client;
-  }
 
   /** Counts the client's disconnects, to show the repair came without one. */
   function disconnects(client: ImClient): () => number {
@@ -53,7 +40,7 @@ describe('receipts lost on a connection that stays up', () => {
 
   /** Read from the device's storage: `client.history` could ask the server and so learn it. */
   const statusOf = async (client: ImClient, id: string) =>
-    (await stores.get(client)!.get(`${client.userId}/${id}`))?.status;
+    (await storageOf(client).get(`${client.userId}/${id}`))?.status;
 
   it('direct: the writing device and the person’s other device both reach delivered', async () => {
     const alice = await newUser(server.url, 'alice');
@@ -102,7 +89,7 @@ describe('receipts lost on a connection that stays up', () => {
       for (const m of [b, c]) {
         await until(
           [m],
-          async () => (await stores.get(m)!.get(`${alice.userId}/${sent.id}`)) !== undefined,
+          async () => (await storageOf(m).get(`${alice.userId}/${sent.id}`)) !== undefined,
           'a member has it',
         );
       }

@@ -185,3 +185,39 @@ export function countIncoming(client: ImClient): Map<string, number> {
   client.events.on('message', (m) => counts.set(m.key, (counts.get(m.key) ?? 0) + 1));
   return counts;
 }
+
+/** Engines, each on its own device's database, connected and closed together. */
+export interface Devices {
+  /** An engine for `session` (with `fresh`, for a device signed in anew), once connected. */
+  engine(session: Session, fresh?: boolean): Promise<ImClient>;
+  /** The storage under an engine, to read without the engine asking the server anything. */
+  storageOf(client: ImClient): DexieStorage;
+  /** Closes every engine and its storage. */
+  closeAll(): void;
+}
+
+/**
+ * Devices of people registered at `serverUrl` whose engines connect to
+ * `connectUrl` (the server itself, or a fault proxy in front of it).
+ */
+export function devices(serverUrl: () => string, connectUrl = serverUrl): Devices {
+  const storages = new Map<ImClient, DexieStorage>();
+  return {
+    async engine(session, fresh = false) {
+      const s = fresh ? await newDevice(serverUrl(), session) : session;
+      const storage = storageFor(s, `device-${s.deviceId}`);
+      const client = await startClient(connectUrl(), s, { storage });
+      storages.set(client, storage);
+      await connected(client);
+      return client;
+    },
+    storageOf: (client) => storages.get(client)!,
+    closeAll() {
+      for (const [client, storage] of storages) {
+        client.close();
+        storage.close();
+      }
+      storages.clear();
+    },
+  };
+}
