@@ -216,10 +216,12 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
         const push: LogMsgN = { ...msg, from: me, ts, seq, conv };
         if (group) {
           if (result.kind === 'stored') {
-            // One push to every member and to the sender's other devices.
+            // One push (one encoding) to every member; the sender's other
+            // devices also get where it stands, which only they need.
+            pushes.toPeople(result.recipients, push);
             const state = result.recipients.some((u) => presence.isOnline(u)) ? 'sent' : 'stored';
             pushes.toPeople(
-              [...result.recipients, me],
+              [me],
               {
                 ...push,
                 state,
