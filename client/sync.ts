@@ -10,6 +10,7 @@ import {
   STATUS_MAX_IDS,
   type ClientPolicy,
   type ConversationId,
+  type ConversationSummary,
   type ReceiptN,
 } from '../protocol';
 import type { OutStatus } from './status';
@@ -55,19 +56,9 @@ export class ConversationSync {
 
   /** After every (re)connect: list, reads, backfill, statuses. */
   async refresh(): Promise<void> {
-    const { storage, link } = this.deps;
     try {
-      const list = convListASchema.parse(await link.ask('conv:list', {}, this.timeout));
       const empty: ConversationId[] = [];
-      for (const c of list.conversations) {
-        await storage.ensureConversation(
-          c.conv,
-          { peer: c.peer ?? '', name: c.name, left: c.left },
-          c.lastSeq,
-          c.lastTs,
-        );
-        const row = await storage.applyReadState(c);
-        if (row) this.deps.conversation(row);
+      for (const [c, row] of await this.applyList()) {
         // Never loaded from history:R: the cache holds only what reached this device.
         if (row && row.historyBefore === undefined && !row.complete && c.lastSeq > 0) {
           empty.push(c.conv);
@@ -156,20 +147,32 @@ export class ConversationSync {
   /** The conversation list again (a group's name or membership changed). */
   async refreshList(): Promise<void> {
     try {
-      const list = convListASchema.parse(await this.deps.link.ask('conv:list', {}, this.timeout));
-      for (const c of list.conversations) {
-        await this.deps.storage.ensureConversation(
-          c.conv,
-          { peer: c.peer ?? '', name: c.name, left: c.left },
-          c.lastSeq,
-          c.lastTs,
-        );
-        const row = await this.deps.storage.conversation(c.conv);
-        if (row) this.deps.conversation(row);
-      }
+      await this.applyList();
     } catch (error) {
       this.deps.failed(error);
     }
+  }
+
+  /**
+   * Asks `conv:list` and applies it: each conversation (who or what it is,
+   * how far its log goes) and its read state; returns each with its row.
+   */
+  private async applyList(): Promise<[ConversationSummary, Conversation | undefined][]> {
+    const { storage, link } = this.deps;
+    const list = convListASchema.parse(await link.ask('conv:list', {}, this.timeout));
+    const applied: [ConversationSummary, Conversation | undefined][] = [];
+    for (const c of list.conversations) {
+      await storage.ensureConversation(
+        c.conv,
+        { peer: c.peer ?? '', name: c.name, left: c.left },
+        c.lastSeq,
+        c.lastTs,
+      );
+      const row = await storage.applyReadState(c);
+      if (row) this.deps.conversation(row);
+      applied.push([c, row]);
+    }
+    return applied;
   }
 
   /**

@@ -220,29 +220,20 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
             // devices also get where it stands, which only they need.
             pushes.toPeople(result.recipients, push);
             const state = result.recipients.some((u) => presence.isOnline(u)) ? 'sent' : 'stored';
-            pushes.toPeople(
-              [me],
-              {
-                ...push,
-                state,
-                receipt: { recipients: result.recipients.length, delivered: 0, read: 0 },
-              },
-              device,
-            );
+            pushes.toOtherDevices(me, device, mirror, {
+              ...push,
+              state,
+              receipt: { recipients: result.recipients.length, delivered: 0, read: 0 },
+            });
           }
           // Where it stands comes as a receipt (also for a retransmission).
           receipts.touch(me, conv, seq);
           return;
         }
         const online = presence.isOnline(msg.to);
-        if (
-          result.kind === 'stored' &&
-          msg.to !== me &&
-          pushes.hasOtherDevices(me, device, mirror)
-        ) {
+        if (result.kind === 'stored' && msg.to !== me) {
           // The person's other devices show it as their own outgoing message.
-          const mirrored: LogMsgN = { ...push, state: online ? 'sent' : 'stored' };
-          io.to(mirrorRoom(me)).except(deviceRoom(device)).emit('msg:N', mirrored);
+          pushes.toOtherDevices(me, device, mirror, { ...push, state: online ? 'sent' : 'stored' });
         }
         if (result.kind === 'duplicate' && result.delivered) {
           notifyDelivered({
@@ -394,7 +385,7 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
       handler(log, 'info:R', async (payload, reply) => {
         const parsed = parseWith(infoRSchema, payload);
         if (!parsed.ok) return reply(parsed);
-        const recipients = receipts.info(me, parsed.value.id);
+        const recipients = receipts.info(me, parsed.value.conv, parsed.value.id);
         if (!recipients) return reply(fail('not_found', 'no such message of yours'));
         reply({ ok: true, recipients });
       }),

@@ -141,10 +141,13 @@ export class Receipts {
     return row && row.kind === 'text' ? this.compute(row) : undefined;
   }
 
-  /** The recipients of `sender`'s message `id`, with when it reached and was read by each. */
-  info(sender: string, id: string): RecipientInfo[] | undefined {
+  /**
+   * The recipients of `sender`'s message `id` in `conv`, with when it reached
+   * and was read by each; undefined when `conv` holds no such message of theirs.
+   */
+  info(sender: string, conv: ConversationId, id: string): RecipientInfo[] | undefined {
     const row = this.stmts.byId.get(sender, id) as ReceiptRow | undefined;
-    if (!row || row.kind !== 'text') return undefined;
+    if (!row || row.kind !== 'text' || row.conv !== conv) return undefined;
     const senderSees = this.receiptsOn(row.sender);
     const readAt = (userId: string, readSeq: number, receiptsOn: boolean) =>
       senderSees && receiptsOn && readSeq >= row.seq

@@ -107,16 +107,23 @@ export interface StreamPage {
   more: boolean;
 }
 
+const DEVICE_COLUMNS = `id AS deviceId, user_id AS userId, name, created_at AS createdAt,
+  last_seen_at AS lastSeenAt, created_gseq AS createdGseq, cursor`;
+
 const LOG_COLUMNS =
   'gseq, conv, seq, sender, id, recipient, body, ts, delivered_at AS deliveredAt, kind, recipients';
 
-/** `m` lies inside one of `:user`'s membership periods of its group. */
-const IN_PERIOD = `EXISTS (SELECT 1 FROM periods p WHERE p.conv = m.conv AND p.user_id = :user
+/** `m` lies inside one of the membership periods of `user` (an SQL expression) in its group. */
+function inPeriodOf(user: string): string {
+  return `EXISTS (SELECT 1 FROM periods p WHERE p.conv = m.conv AND p.user_id = ${user}
   AND m.seq >= p.from_seq AND (p.until_seq IS NULL OR m.seq <= p.until_seq))`;
+}
+
+/** `m` lies inside one of `:user`'s membership periods of its group. */
+const IN_PERIOD = inPeriodOf(':user');
 
 /** `m` is one member `mb` could see: any of a direct conversation, of a group one in their periods. */
-const MEMBER_SAW = `(c.kind = 'direct' OR EXISTS (SELECT 1 FROM periods p WHERE p.conv = m.conv
-  AND p.user_id = mb.user_id AND m.seq >= p.from_seq AND (p.until_seq IS NULL OR m.seq <= p.until_seq)))`;
+const MEMBER_SAW = `(c.kind = 'direct' OR ${inPeriodOf('mb.user_id')})`;
 
 /**
  * A stream condition on `m` for `:user`, `:device`: wire-v1 devices get what
@@ -178,22 +185,16 @@ export class Store {
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db);
     const db = this.db;
+    /** What a device has not confirmed of its stream after `:after`, in store order. */
+    const unconfirmed = (columns: string, mirror: boolean) =>
+      `SELECT ${columns} FROM messages m
+       WHERE m.gseq > :after AND ${streamCondition(mirror)} AND m.body IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM device_acks a WHERE a.device_id = :device AND a.gseq = m.gseq)
+       ORDER BY m.gseq`;
     const streamPart = (mirror: boolean) =>
-      db.prepare(
-        `SELECT ${LOG_COLUMNS} FROM messages m
-         WHERE m.gseq > :after AND ${streamCondition(mirror)} AND m.body IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM device_acks a WHERE a.device_id = :device AND a.gseq = m.gseq)
-         ORDER BY m.gseq LIMIT :limit`,
-      );
+      db.prepare(`${unconfirmed(LOG_COLUMNS, mirror)} LIMIT :limit`);
     const firstUnconfirmed = (mirror: boolean) =>
-      db
-        .prepare(
-          `SELECT m.gseq FROM messages m
-           WHERE m.gseq > :after AND ${streamCondition(mirror)} AND m.body IS NOT NULL
-             AND NOT EXISTS (SELECT 1 FROM device_acks a WHERE a.device_id = :device AND a.gseq = m.gseq)
-           ORDER BY m.gseq LIMIT 1`,
-        )
-        .pluck();
+      db.prepare(`${unconfirmed('m.gseq', mirror)} LIMIT 1`).pluck();
     this.stmts = {
       insertUser: db.prepare(
         'INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)',
@@ -209,17 +210,10 @@ export class Store {
          SELECT :id, :user, :tokenHash, :name, :now, :now, g.top, g.top
          FROM (SELECT coalesce(max(gseq), 0) AS top FROM messages) g`,
       ),
-      deviceByToken: db.prepare(
-        `SELECT id AS deviceId, user_id AS userId, name, created_at AS createdAt, last_seen_at AS lastSeenAt,
-                created_gseq AS createdGseq, cursor FROM devices WHERE token_hash = ?`,
-      ),
-      device: db.prepare(
-        `SELECT id AS deviceId, user_id AS userId, name, created_at AS createdAt, last_seen_at AS lastSeenAt,
-                created_gseq AS createdGseq, cursor FROM devices WHERE id = ?`,
-      ),
+      deviceByToken: db.prepare(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE token_hash = ?`),
+      device: db.prepare(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE id = ?`),
       devicesOf: db.prepare(
-        `SELECT id AS deviceId, user_id AS userId, name, created_at AS createdAt, last_seen_at AS lastSeenAt,
-                created_gseq AS createdGseq, cursor FROM devices WHERE user_id = ? ORDER BY created_at`,
+        `SELECT ${DEVICE_COLUMNS} FROM devices WHERE user_id = ? ORDER BY created_at`,
       ),
       deleteDevice: db.prepare('DELETE FROM devices WHERE id = ? AND user_id = ?'),
       deleteDeviceByToken: db.prepare('DELETE FROM devices WHERE token_hash = ? RETURNING id'),

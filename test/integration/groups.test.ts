@@ -285,6 +285,10 @@ describe('groups', () => {
     // The sender's other device follows.
     await reached(a2, (m) => m.status === 'read', 'the other device shows read');
     const info = await a.messageInfo(conv, sent.id);
+    // Named with the wrong conversation: no such message there.
+    await expect(a.messageInfo(a.conversationWith(bob.userId), sent.id)).rejects.toMatchObject({
+      code: 'not_found',
+    });
     expect(info.map((r) => r.userId).sort()).toEqual([bob.userId, carol.userId].sort());
     for (const r of info) {
       expect(r.deliveredAt).toBeGreaterThanOrEqual(sent.composedAt! - 60_000);

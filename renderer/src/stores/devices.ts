@@ -11,15 +11,9 @@ export const useDevicesStore = defineStore('devices', () => {
   const loading = ref(false);
   const error = ref<string | null>(null);
 
-  function credentials(): { url: string; token: string } | undefined {
-    const url = session.serverUrl;
-    const token = session.session?.token;
-    return url && token ? { url, token } : undefined;
-  }
-
   /** Loads the list from the server. */
   async function load(): Promise<void> {
-    const c = credentials();
+    const c = session.credentials();
     if (!c) return;
     loading.value = true;
     try {
@@ -37,7 +31,7 @@ export const useDevicesStore = defineStore('devices', () => {
 
   /** Signs another device out (its session ends at once), then reloads the list. */
   async function signOut(deviceId: string): Promise<void> {
-    const c = credentials();
+    const c = session.credentials();
     if (!c) return;
     try {
       await signOutDevice(c.url, c.token, deviceId);

@@ -10,15 +10,9 @@ export const usePrefsStore = defineStore('prefs', () => {
   const readReceipts = ref(true);
   const error = ref<string | null>(null);
 
-  function credentials(): { url: string; token: string } | undefined {
-    const url = session.serverUrl;
-    const token = session.session?.token;
-    return url && token ? { url, token } : undefined;
-  }
-
   /** Loads the preferences from the server. */
   async function load(): Promise<void> {
-    const c = credentials();
+    const c = session.credentials();
     if (!c) return;
     try {
       readReceipts.value = (await fetchPrefs(c.url, c.token)).readReceipts;
@@ -30,7 +24,7 @@ export const usePrefsStore = defineStore('prefs', () => {
 
   /** Turns read receipts on or off (on the server: every device follows). */
   async function setReadReceipts(on: boolean): Promise<void> {
-    const c = credentials();
+    const c = session.credentials();
     if (!c) return;
     const before = readReceipts.value;
     readReceipts.value = on;

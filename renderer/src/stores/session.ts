@@ -32,6 +32,13 @@ export const useSessionStore = defineStore('session', () => {
   /** Set when the server ended the session (shown on the sign-in view). */
   const expired = ref(false);
 
+  /** The server and token to call the HTTP API with, while signed in. */
+  function credentials(): { url: string; token: string } | undefined {
+    const url = serverUrl.value;
+    const token = session.value?.token;
+    return url && token ? { url, token } : undefined;
+  }
+
   /** Loads the saved session of `url`. */
   function load(url: string | null): void {
     serverUrl.value = url;
@@ -109,5 +116,17 @@ export const useSessionStore = defineStore('session', () => {
     expired.value = true;
   }
 
-  return { serverUrl, session, busy, error, expired, load, signIn, createAccount, signOut, expire };
+  return {
+    serverUrl,
+    session,
+    busy,
+    error,
+    expired,
+    credentials,
+    load,
+    signIn,
+    createAccount,
+    signOut,
+    expire,
+  };
 });
