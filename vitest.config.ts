@@ -24,6 +24,17 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        test: {
+          name: 'network',
+          include: ['test/network/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 60_000,
+          // Real network namespaces and nftables rules: one file at a time.
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

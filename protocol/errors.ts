@@ -15,6 +15,9 @@ export const ERROR_CODES = [
   'bad_credentials',
   'protocol_unsupported',
   'forbidden',
+  'inbox_full',
+  'unknown_event',
+  'unavailable',
 ] as const;
 
 /** One error code. */
@@ -24,6 +27,8 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export const errorSchema = z.object({
   code: z.enum(ERROR_CODES),
   message: z.string(),
+  /** With `rate_limited`, `inbox_full` and `unavailable`: when trying again may succeed. */
+  retryAfterMs: z.number().int().nonnegative().optional(),
 });
 /** The error object carried by every failed answer. */
 export type WireError = z.infer<typeof errorSchema>;
@@ -35,8 +40,10 @@ export interface Failure {
 }
 
 /** Builds a failed acknowledgement. */
-export function fail(code: ErrorCode, message: string): Failure {
-  return { ok: false, error: { code, message } };
+export function fail(code: ErrorCode, message: string, retryAfterMs?: number): Failure {
+  return retryAfterMs === undefined
+    ? { ok: false, error: { code, message } }
+    : { ok: false, error: { code, message, retryAfterMs: Math.max(0, Math.ceil(retryAfterMs)) } };
 }
 
 /** The JSON body of a failed HTTP request. */
