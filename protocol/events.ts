@@ -42,6 +42,8 @@ export interface ClientToServerEvents {
   'status:R': (packet: StatusR, ack: AckCallback<StatusA>) => void;
   'typing:R': (packet: TypingR, ack: AckCallback<Ok>) => void;
   'info:R': (packet: { conv: string; id: string }, ack: AckCallback<InfoA>) => void;
+  /** Liveness probe: the server answers `{ok:true}` at once (the client checks a quiet link). */
+  'ping:R': (packet: Record<string, never>, ack: AckCallback<Ok>) => void;
   'group:create': (packet: GroupCreate, ack: AckCallback<{ ok: true; conv: string }>) => void;
   'group:rename': (packet: { conv: string; name: string }, ack: AckCallback<GroupChangeA>) => void;
   'group:add': (packet: { conv: string; users: string[] }, ack: AckCallback<GroupChangeA>) => void;

@@ -27,6 +27,9 @@ export default {
     lanAddresses: 'Colleagues connect with:',
     noLan: 'No network address found — only this computer can connect.',
     server: 'Server: {url}',
+    restarting: 'The server on this computer stopped. Restarting it in {seconds} s…',
+    restarted: 'The server on this computer stopped and was restarted.',
+    gaveUp: 'The server on this computer keeps stopping: {error}',
   },
   auth: {
     title: 'Welcome back',
@@ -46,7 +49,8 @@ export default {
       bad_credentials: 'Wrong username or password.',
       username_taken: 'That username is already taken.',
       registration_closed: 'This server does not accept new accounts.',
-      rate_limited: 'Too many attempts. Wait a moment and try again.',
+      rate_limited: 'Too many attempts. Try again in {seconds} s.',
+      unavailable: 'The server is busy. Try again in {seconds} s.',
       unreachable: 'The server cannot be reached. Check your connection.',
       invalid_username: 'Usernames have 3–32 letters, digits, dots, dashes or underscores.',
       invalid_password: 'Passwords have at least 8 characters.',
@@ -60,6 +64,9 @@ export default {
     reconnecting: 'Reconnecting to the server… Messages you send now will go out when it is back.',
     offlineBanner: 'You are offline. Messages you send now will go out when the server is back.',
     incompatible: 'This server runs a different version of Tickline. Update the app to connect.',
+    throttled:
+      'You are sending faster than the server allows. Your messages will go out in {seconds} s.',
+    inboxFull: '{name} has too many messages waiting. Yours will go out as soon as they catch up.',
   },
   contacts: {
     title: 'Contacts',

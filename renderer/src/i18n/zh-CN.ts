@@ -31,6 +31,9 @@ const zh: Shape<typeof en> = {
     lanAddresses: '同事可以通过以下地址连接：',
     noLan: '未找到网络地址——只有这台电脑可以连接。',
     server: '服务器：{url}',
+    restarting: '本机上的服务器已停止，{seconds} 秒后重新启动…',
+    restarted: '本机上的服务器曾停止，已重新启动。',
+    gaveUp: '本机上的服务器反复停止：{error}',
   },
   auth: {
     title: '欢迎回来',
@@ -50,7 +53,8 @@ const zh: Shape<typeof en> = {
       bad_credentials: '用户名或密码错误。',
       username_taken: '该用户名已被占用。',
       registration_closed: '此服务器不接受新账号。',
-      rate_limited: '尝试次数过多，请稍后再试。',
+      rate_limited: '尝试次数过多，请在 {seconds} 秒后重试。',
+      unavailable: '服务器繁忙，请在 {seconds} 秒后重试。',
       unreachable: '无法连接到服务器，请检查网络。',
       invalid_username: '用户名为 3–32 个字母、数字、点、短横线或下划线。',
       invalid_password: '密码至少 8 个字符。',
@@ -63,6 +67,8 @@ const zh: Shape<typeof en> = {
     offline: '离线',
     reconnecting: '正在重新连接服务器…现在发送的消息会在恢复连接后发出。',
     offlineBanner: '你已离线。现在发送的消息会在服务器恢复后发出。',
+    throttled: '你的发送速度超过了服务器的限制，消息将在 {seconds} 秒后发出。',
+    inboxFull: '{name} 有太多未接收的消息，你的消息会在对方接收后发出。',
     incompatible: '这台服务器运行的是另一个版本的 Tickline。请更新应用后再连接。',
   },
   contacts: {
