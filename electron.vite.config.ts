@@ -7,13 +7,15 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 const at = (path: string) => resolve(root, path);
 
 // `npm run build` (electron-vite build) writes out/main, out/preload and
-// out/renderer; `npm start` (electron-vite preview) runs them.
+// out/renderer; `npm start` (prestart, then electron-vite preview) builds and
+// runs them; test/integration/bundle.test.ts runs the output under Node.
 export default defineConfig({
   main: {
     build: {
       outDir: at('out/main'),
-      // Dependencies stay in node_modules (better-sqlite3 is native; it is
-      // rebuilt for Electron by electron-builder and unpacked from the asar).
+      // Dependencies stay in node_modules (better-sqlite3 is native: installers
+      // rebuild it for Electron and unpack it from the asar; from the sources,
+      // `npm start` builds an Electron copy apart from Node's, see sqliteBinding.ts).
       externalizeDeps: true,
       rolldownOptions: {
         input: {

@@ -1,5 +1,5 @@
 /**
- * IPC channel names, shared by the preload and the main process. This module
+ * IPC channel names (renderer → main in CHANNELS, main → renderer in EVENTS), shared by the preload and the main process. This module
  * imports nothing: the sandboxed preload bundles it.
  */
 export const CHANNELS = {
@@ -10,4 +10,10 @@ export const CHANNELS = {
   openExternal: 'tickline:open-external',
   openNewWindow: 'tickline:open-new-window',
   setUnreadCount: 'tickline:set-unread-count',
+} as const;
+
+/** Channels the main process sends on and windows only listen to. */
+export const EVENTS = {
+  /** The embedded server's restarts (`HostEvent`). */
+  hostEvent: 'tickline:host-event',
 } as const;

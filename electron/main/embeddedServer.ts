@@ -1,10 +1,17 @@
 /**
  * Starts and stops the embedded im-server in a separate process and waits for
- * its answers. The process is abstracted as {@link ServerChild} so that this
- * logic runs without Electron: `index.ts` adapts Electron's `utilityProcess`,
- * tests use an in-memory channel to {@link createServerWorker}.
+ * its answers; restarts it, with backoff, when it dies on its own. The process
+ * is abstracted as {@link ServerChild} so that this logic runs without
+ * Electron: `index.ts` adapts Electron's `utilityProcess`, tests use an
+ * in-memory channel to {@link createServerWorker} or a forked Node process.
  */
-import type { BridgeResult } from '../../renderer/src/desktop/bridge';
+import type { BridgeResult, HostEvent } from '../../renderer/src/desktop/bridge';
+import {
+  DEFAULT_RESTART_POLICY,
+  RestartBackoff,
+  type RestartDecision,
+  type RestartPolicy,
+} from './restartPolicy';
 import { fromServerSchema, type FromServer, type ToServer } from './serverMessages';
 
 /** The embedded server's process as the main process sees it. */
@@ -15,6 +22,7 @@ export interface ServerChild {
   kill(): void;
 }
 
+/** How {@link EmbeddedServer} is set up. */
 export interface EmbeddedServerOptions {
   spawn: () => ServerChild;
   dataDir: string;
@@ -24,21 +32,42 @@ export interface EmbeddedServerOptions {
   logFile?: string;
   startTimeoutMs?: number;
   stopTimeoutMs?: number;
+  /** How long a closed server's process may take to exit before it is killed. */
+  exitTimeoutMs?: number;
+  /** Backoff of restarts after the server died on its own (defaults: 1 s, 2 s, 4 s …). */
+  restart?: Partial<RestartPolicy>;
+  /** Clock, for how long a server ran before dying. */
+  now?: () => number;
 }
 
 interface Running {
   child: ServerChild;
   port: number;
-  exited: Promise<void>;
+  startedAt: number;
+  exitCode: Promise<number>;
   messages: Set<(message: FromServer) => void>;
 }
 
+/** The embedded server as the main process controls it: start, stop, restart after a crash. */
 export class EmbeddedServer {
   private running: Running | undefined;
   /** Start and stop run one at a time, in call order. */
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly backoff: RestartBackoff;
+  private readonly listeners = new Set<(event: HostEvent) => void>();
+  private restartTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Bumped by every start/stop the person asks for: a pending restart is then void. */
+  private generation = 0;
 
-  constructor(private readonly options: EmbeddedServerOptions) {}
+  constructor(private readonly options: EmbeddedServerOptions) {
+    this.backoff = new RestartBackoff({ ...DEFAULT_RESTART_POLICY, ...options.restart });
+  }
+
+  /** Calls `listener` when the server died and is restarted, runs again, or is given up. */
+  onEvent(listener: (event: HostEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
   /** The port of the running server, if any. */
   get port(): number | undefined {
@@ -47,6 +76,8 @@ export class EmbeddedServer {
 
   /** Starts the server on `port` (stopping one on another port first). */
   start(port: number): Promise<BridgeResult<{ port: number }>> {
+    this.cancelRestart();
+    this.backoff.reset();
     return this.enqueue(async () => {
       if (this.running && this.running.port === port) {
         return { ok: true as const, value: { port } };
@@ -58,7 +89,56 @@ export class EmbeddedServer {
 
   /** Asks the server to close (its store is flushed) and waits; kills it after a timeout. */
   stop(): Promise<void> {
+    this.cancelRestart();
     return this.enqueue(() => this.stopNow());
+  }
+
+  private cancelRestart(): void {
+    this.generation += 1;
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+  }
+
+  private emit(event: HostEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  /** The running server's process exited without being asked to. */
+  private died(entry: Running, code: number): void {
+    const ranForMs = this.now() - entry.startedAt;
+    this.afterFailure(
+      entry.port,
+      this.backoff.failed(ranForMs),
+      `the server process exited with code ${code}`,
+    );
+  }
+
+  private afterFailure(port: number, decision: RestartDecision, error: string): void {
+    if (decision.action === 'give-up') {
+      this.emit({ type: 'gave-up', error });
+      return;
+    }
+    const generation = this.generation;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      void this.enqueue(() => this.restartNow(port, generation));
+    }, decision.delayMs);
+    this.emit({ type: 'restarting', seconds: Math.ceil(decision.delayMs / 1000) });
+  }
+
+  private async restartNow(port: number, generation: number): Promise<void> {
+    if (generation !== this.generation || this.running) return;
+    const started = await this.startNow(port);
+    if (generation !== this.generation) return;
+    if (started.ok) {
+      this.emit({ type: 'restarted', port: started.value.port });
+      return;
+    }
+    this.afterFailure(port, this.backoff.failed(0), started.error);
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
   }
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
@@ -71,15 +151,16 @@ export class EmbeddedServer {
     const child = this.options.spawn();
     const messages = new Set<(message: FromServer) => void>();
     let onExit: (code: number) => void = () => undefined;
-    const exited = new Promise<void>((resolve) => {
-      onExit = () => resolve();
+    const exitCode = new Promise<number>((resolve) => {
+      onExit = resolve;
     });
+    const exited = exitCode.then(() => undefined);
     child.onExit((code) => onExit(code));
     child.onMessage((raw) => {
       const parsed = fromServerSchema.safeParse(raw);
       if (parsed.success) for (const listener of messages) listener(parsed.data);
     });
-    const entry: Running = { child, port, exited, messages };
+    const entry: Running = { child, port, startedAt: this.now(), exitCode, messages };
 
     const answer = await new Promise<FromServer | { type: 'exit' } | { type: 'timeout' }>(
       (resolve) => {
@@ -111,10 +192,13 @@ export class EmbeddedServer {
 
     if (answer.type === 'ready') {
       entry.port = answer.port;
+      entry.startedAt = this.now();
       this.running = entry;
-      // A server that dies later is simply no longer running.
-      void exited.then(() => {
-        if (this.running === entry) this.running = undefined;
+      // A server that dies later (not stopped by `stop`) is restarted with backoff.
+      void exitCode.then((code) => {
+        if (this.running !== entry) return;
+        this.running = undefined;
+        this.died(entry, code);
       });
       return { ok: true, value: { port: answer.port } };
     }
@@ -147,13 +231,23 @@ export class EmbeddedServer {
         resolve();
       };
       entry.messages.add(listener);
-      void entry.exited.then(() => {
+      void entry.exitCode.then(() => {
         clearTimeout(timer);
         resolve();
       });
     });
     entry.child.postMessage({ type: 'shutdown' });
     await done;
-    entry.child.kill();
+    // After `closed` the process exits by itself; kill it only if it does not.
+    const exited = await Promise.race([
+      entry.exitCode.then(() => true),
+      new Promise<false>((resolve) =>
+        setTimeout(resolve, this.options.exitTimeoutMs ?? 2_000, false),
+      ),
+    ]);
+    if (!exited) {
+      entry.child.kill();
+      await entry.exitCode;
+    }
   }
 }

@@ -36,7 +36,7 @@ import {
   responseHeaders,
 } from './appProtocol';
 import { EmbeddedServer, type ServerChild } from './embeddedServer';
-import { ARGS, CHANNELS, nextWindowNumber, partitionFor } from './ipc';
+import { ARGS, CHANNELS, EVENTS, nextWindowNumber, partitionFor } from './ipc';
 import { ServerChoiceController } from './serverChoice';
 import { badgeText, trayTooltip, UnreadCounts } from './unread';
 
@@ -46,7 +46,9 @@ const PRELOAD = join(MAIN_DIR, '../preload/index.cjs');
 const SERVER_ENTRY = join(MAIN_DIR, 'serverProcess.js');
 
 /** `electron-vite dev` serves the renderer from Vite; never in a packaged app. */
-const DEV_RENDERER_URL = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
+const DEV_RENDERER_URL = app.isPackaged
+  ? undefined
+  : process.env.ELECTRON_RENDERER_URL || undefined;
 const DEV_ORIGIN = DEV_RENDERER_URL ? new URL(DEV_RENDERER_URL).origin : undefined;
 
 /** End-to-end tests (and people who want a second profile) can move the user-data folder. */
@@ -89,6 +91,11 @@ function main(): void {
   let tray: Tray | undefined;
   let serverStopped = false;
   let quitting = false;
+
+  // The server died and is restarted (or given up): every window shows it.
+  embedded.onEvent((event) => {
+    for (const win of windows.keys()) win.webContents.send(EVENTS.hostEvent, event);
+  });
 
   // ---------------------------------------------------------------- windows
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { MAX_ADDRESS_LENGTH } from './address';
 import { portSchema } from './settings';
 
-export { CHANNELS } from './channels';
+export { CHANNELS, EVENTS } from './channels';
 
 /** Argument tuples of each channel, validated in the main process. */
 export const ARGS = {

@@ -3,7 +3,9 @@
  * im-server from `server/` and talks to the main process only through
  * `process.parentPort` (see `serverWorker.ts` for the messages).
  */
+import { fileURLToPath } from 'node:url';
 import { createServerWorker } from './serverWorker';
+import { electronSqliteBinding, useSqliteBinding } from './sqliteBinding';
 
 interface ParentPort {
   on(event: 'message', listener: (event: { data: unknown }) => void): void;
@@ -14,6 +16,19 @@ const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPor
 if (!parentPort) {
   process.stderr.write('serverProcess must run in an Electron utility process\n');
   process.exit(1);
+}
+
+// In Electron from the sources (`npm start`, `npm run dev`), better-sqlite3's
+// own build is Node's: use the Electron build `prestart` made, when it is fresh.
+// This file is out/main/serverProcess.js (or electron/main/serverProcess.ts).
+if (process.versions.electron) {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const binding = electronSqliteBinding(root, {
+    electron: process.versions.electron,
+    platform: process.platform,
+    arch: process.arch,
+  });
+  if (binding) useSqliteBinding(binding);
 }
 
 const worker = createServerWorker({

@@ -9,10 +9,11 @@ import { contextBridge, ipcRenderer } from 'electron';
 import type {
   BridgeResult,
   DesktopBridge,
+  HostEvent,
   HostInfo,
   ServerChoice,
 } from '../../renderer/src/desktop/bridge';
-import { CHANNELS } from '../main/channels';
+import { CHANNELS, EVENTS } from '../main/channels';
 
 const api = {
   getServerChoice: (): Promise<ServerChoice | null> => ipcRenderer.invoke(CHANNELS.getServerChoice),
@@ -25,6 +26,14 @@ const api = {
   openNewWindow: (): Promise<void> => ipcRenderer.invoke(CHANNELS.openNewWindow),
   setUnreadCount: (count: number): void => {
     ipcRenderer.send(CHANNELS.setUnreadCount, count);
+  },
+  onHostEvent: (listener: (event: HostEvent) => void): (() => void) => {
+    // The page gets the event's data only, never the IPC event (or its sender).
+    const forward = (_event: unknown, hostEvent: HostEvent) => listener(hostEvent);
+    ipcRenderer.on(EVENTS.hostEvent, forward);
+    return () => {
+      ipcRenderer.removeListener(EVENTS.hostEvent, forward);
+    };
   },
 } satisfies DesktopBridge;
 

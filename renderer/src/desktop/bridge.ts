@@ -16,6 +16,15 @@ export interface HostInfo {
 export type ServerChoice = ({ mode: 'host' } & HostInfo) | { mode: 'connect'; url: string };
 
 /**
+ * What happened to the server this app hosts after it died on its own:
+ * a restart is due in `seconds`, it runs again, or the app stopped trying.
+ */
+export type HostEvent =
+  | { type: 'restarting'; seconds: number }
+  | { type: 'restarted'; port: number }
+  | { type: 'gave-up'; error: string };
+
+/**
  * What the desktop shell's preload exposes as `window.tickline`. The web
  * client runs without it (and always uses the server that served it).
  */
@@ -34,4 +43,6 @@ export interface DesktopBridge {
   openNewWindow(): Promise<void>;
   /** Reports this window's unread count (tray / dock badge). */
   setUnreadCount(count: number): void;
+  /** Calls `listener` on each {@link HostEvent}; returns the function that stops it. */
+  onHostEvent(listener: (event: HostEvent) => void): () => void;
 }

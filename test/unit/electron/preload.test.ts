@@ -1,18 +1,25 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { CHANNELS } from '../../../electron/main/channels';
+import { CHANNELS, EVENTS } from '../../../electron/main/channels';
 import type { DesktopBridge } from '../../../renderer/src/desktop/bridge';
 
 const electron = vi.hoisted(() => ({
   exposed: new Map<string, unknown>(),
   invoke: vi.fn(async (..._args: unknown[]) => 'answer'),
   send: vi.fn(),
+  on: vi.fn(),
+  removeListener: vi.fn(),
 }));
 
 vi.mock('electron', () => ({
   contextBridge: {
     exposeInMainWorld: (key: string, api: unknown) => electron.exposed.set(key, api),
   },
-  ipcRenderer: { invoke: electron.invoke, send: electron.send },
+  ipcRenderer: {
+    invoke: electron.invoke,
+    send: electron.send,
+    on: electron.on,
+    removeListener: electron.removeListener,
+  },
 }));
 
 describe('preload', () => {
@@ -21,6 +28,8 @@ describe('preload', () => {
     electron.exposed.clear();
     electron.invoke.mockClear();
     electron.send.mockClear();
+    electron.on.mockClear();
+    electron.removeListener.mockClear();
     await import('../../../electron/preload/index');
   });
 
@@ -31,6 +40,7 @@ describe('preload', () => {
       'connectServer',
       'getServerChoice',
       'hostServer',
+      'onHostEvent',
       'openExternal',
       'openNewWindow',
       'resetServerChoice',
@@ -58,5 +68,19 @@ describe('preload', () => {
       [CHANNELS.openNewWindow],
     ]);
     expect(electron.send.mock.calls).toEqual([[CHANNELS.setUnreadCount, 3]]);
+  });
+
+  it('passes host events to the page without the IPC event, until unsubscribed', () => {
+    const api = electron.exposed.get('tickline') as DesktopBridge;
+    const seen: unknown[] = [];
+    const stop = api.onHostEvent((event) => seen.push(event));
+    expect(electron.on).toHaveBeenCalledTimes(1);
+    const [channel, forward] = electron.on.mock.calls[0] as [string, (...args: unknown[]) => void];
+    expect(channel).toBe(EVENTS.hostEvent);
+    const ipcEvent = { sender: { send: () => undefined }, ports: [] };
+    forward(ipcEvent, { type: 'restarting', seconds: 2 });
+    expect(seen).toEqual([{ type: 'restarting', seconds: 2 }]);
+    stop();
+    expect(electron.removeListener).toHaveBeenCalledWith(EVENTS.hostEvent, forward);
   });
 });
