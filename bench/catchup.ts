@@ -26,6 +26,7 @@ import {
   PROTOCOL_VERSION,
 } from '../protocol';
 import { createImServer } from '../server/index';
+import { UNLIMITED_OPTIONS } from './unlimited';
 
 const { values } = parseArgs({
   options: {
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
     host: '127.0.0.1',
     port: 0,
     scrypt: { N: 2 ** 10, r: 8, p: 1 },
+    ...UNLIMITED_OPTIONS,
   });
   try {
     const alice = await register(server.url, { username: 'alice', password: PASSWORD });

@@ -34,6 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { register } from '../client/api';
+import { UNLIMITED_ARGS } from './unlimited';
 import { ImClient } from '../client/imClient';
 import { MemoryStorage } from '../client/memoryStorage';
 import { MAX_GROUP_MEMBERS, type ConversationId, type Session } from '../protocol';
@@ -70,7 +71,16 @@ type Snapshot = Extract<GroupWorkerResult, { kind: 'snapshot' }>;
 type Collected = Extract<GroupWorkerResult, { kind: 'collected' }>;
 
 function startServer(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const args = ['server/cli.ts', '--host', '127.0.0.1', '--port', '0', '--data', dataDir];
+  const args = [
+    'server/cli.ts',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--data',
+    dataDir,
+    ...UNLIMITED_ARGS,
+  ];
   const child = spawn(process.execPath, ['--import', 'tsx', ...args, '--log-level', 'warn'], {
     cwd: ROOT,
     env: { ...process.env, TICKLINE_INSECURE_SCRYPT_LOG2N: '10' },

@@ -87,7 +87,9 @@ export class PacketTap {
 
   /** Starts counting `client`'s packets (call right after `start()`). */
   attach(client: ImClient): void {
-    const socket = (client as unknown as { socket?: Socket }).socket;
+    // The engine's socket: on its connection supervisor (`link.io`), or, in older engines, `socket`.
+    const internals = client as unknown as { socket?: Socket; link?: { io?: Socket } };
+    const socket = internals.link?.io ?? internals.socket;
     if (!socket) throw new Error('attach the tap after start()');
     const hooked = new WeakSet<object>();
     const hook = () => {

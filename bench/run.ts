@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { io } from 'socket.io-client';
 import { register } from '../client/api';
+import { UNLIMITED_ARGS } from './unlimited';
 import type { Session } from '../protocol';
 import type { Pair, Target, WorkerCommand, WorkerResult } from './protocol';
 import { latencySummary } from './stats';
@@ -193,6 +194,7 @@ async function main() {
       dataDir,
       '--log-level',
       'warn',
+      ...UNLIMITED_ARGS,
     ],
     { TICKLINE_INSECURE_SCRYPT_LOG2N: '10' },
   );

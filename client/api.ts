@@ -14,16 +14,36 @@ import {
   type User,
 } from '../protocol';
 
-/** A failed HTTP call, with the server's error code when it sent one. */
+/**
+ * A failed HTTP call, with the server's error code when it sent one and,
+ * when the server said when to try again, that wait in milliseconds.
+ */
 export class ApiError extends Error {
   constructor(
     readonly code: string,
     message: string,
     readonly status: number,
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+/**
+ * The wait an answer asks for: the body's `retryAfterMs`, else a
+ * `Retry-After` header (seconds or an HTTP date), else undefined.
+ */
+export function retryAfterOf(
+  header: string | null,
+  bodyMs: number | undefined,
+  now = Date.now(),
+): number | undefined {
+  if (bodyMs !== undefined) return bodyMs;
+  if (header === null || header.trim() === '') return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 async function call(url: string, init: RequestInit): Promise<unknown> {
@@ -36,8 +56,15 @@ async function call(url: string, init: RequestInit): Promise<unknown> {
   const json: unknown = await response.json().catch(() => undefined);
   if (!response.ok) {
     const parsed = errorSchema.safeParse((json as { error?: unknown } | undefined)?.error);
-    if (parsed.success) throw new ApiError(parsed.data.code, parsed.data.message, response.status);
-    throw new ApiError('internal', `HTTP ${response.status}`, response.status);
+    const retryAfterMs = retryAfterOf(
+      response.headers.get('retry-after'),
+      parsed.success ? parsed.data.retryAfterMs : undefined,
+    );
+    if (parsed.success) {
+      throw new ApiError(parsed.data.code, parsed.data.message, response.status, retryAfterMs);
+    }
+    const code = response.status === 503 ? 'unavailable' : 'internal';
+    throw new ApiError(code, `HTTP ${response.status}`, response.status, retryAfterMs);
   }
   return json;
 }

@@ -3,7 +3,7 @@ import { directConversationId, type ConversationId } from '../protocol';
 import { LogCache, emptyConversation, type Bound, type CacheBackend } from './logCache';
 import type { MaybePromise } from './routine';
 import type { OutStatus } from './status';
-import type { Conversation, StoredMessage } from './storage';
+import type { Conversation, PendingAck, StoredMessage } from './storage';
 
 interface MetaRow {
   name: string;
@@ -71,6 +71,7 @@ class TicklineDb extends Dexie {
   messages!: Table<StoredMessage, string>;
   convs!: Table<Conversation, string>;
   meta!: Table<MetaRow, string>;
+  acks!: Table<PendingAck, string>;
 
   constructor(name: string, deps?: DexieDeps) {
     super(name, deps);
@@ -88,6 +89,9 @@ class TicklineDb extends Dexie {
       })
       .upgrade(upgradeFromV1);
     this.version(3).stores({ conversations: null });
+    // Version 4: confirmations owed to the server (`ack:R` until `ack:A`). A
+    // new, empty store: nothing older owed one that the next pull will not repair.
+    this.version(4).stores({ acks: 'key' });
   }
 }
 
@@ -101,8 +105,10 @@ class DexieBackend implements CacheBackend {
   constructor(private readonly db: TicklineDb) {}
 
   atomic<T>(fn: () => MaybePromise<T>): Promise<T> {
-    return this.db.transaction('rw', this.db.messages, this.db.convs, this.db.meta, () =>
-      Promise.resolve(fn()),
+    return this.db.transaction(
+      'rw',
+      [this.db.messages, this.db.convs, this.db.meta, this.db.acks],
+      () => Promise.resolve(fn()),
     );
   }
 
@@ -155,6 +161,18 @@ class DexieBackend implements CacheBackend {
 
   async setMeta(name: string, value: unknown): Promise<void> {
     await this.db.meta.put({ name, value });
+  }
+
+  async putAcks(list: PendingAck[]): Promise<void> {
+    if (list.length > 0) await this.db.acks.bulkPut(list);
+  }
+
+  async deleteAcks(keys: string[]): Promise<void> {
+    await this.db.acks.bulkDelete(keys);
+  }
+
+  allAcks(): Promise<PendingAck[]> {
+    return this.db.acks.toArray();
   }
 
   close(): void {

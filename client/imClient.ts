@@ -1,39 +1,35 @@
 import mitt, { type Emitter } from 'mitt';
-import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import {
-  ackN2Schema,
   checkBodySize,
   clientPolicySchema,
   DEFAULT_CLIENT_POLICY,
   directConversationId,
-  directPeer,
   groupChangeASchema,
   groupCreateASchema,
   groupInfoASchema,
   infoASchema,
   isGroupId,
-  logMsgNSchema,
   MAX_BODY_BYTES,
-  receiptNSchema,
   TYPING_SEND_INTERVAL_MS,
   typingNSchema,
   presenceNSchema,
-  PROTOCOL_VERSION,
   userIdSchema,
   type ClientPolicy,
-  type ClientToServerEvents,
   type ConversationId,
   type ErrorCode,
   type GroupInfoA,
   type InfoA,
   type PresenceChange,
-  type ServerToClientEvents,
 } from '../protocol';
+import { AckSender } from './acks';
 import { fetchPolicy } from './api';
 import { CatchUp } from './catchUp';
+import { ConnectionSupervisor, type ConnectionState } from './connection';
 import { newMessageId } from './ids';
+import { Incoming } from './incoming';
 import { positionOf } from './order';
-import { Outbox } from './outbox';
+import { Outbox, type Throttle } from './outbox';
 import { retryBudgetMs, syncIntervalMs } from './retry';
 import {
   messageKey,
@@ -45,9 +41,10 @@ import {
   type StoredMessage,
 } from './storage';
 import { ConversationSync } from './sync';
+import { Throttles } from './throttles';
 
-/** The connection indicator's states (UI contract `data-state`). */
-export type ConnectionState = 'connected' | 'connecting' | 'offline';
+export type { ConnectionState } from './connection';
+export type { Throttle } from './outbox';
 
 /** Events the engine emits for the UI. */
 export type ImClientEvents = {
@@ -70,6 +67,12 @@ export type ImClientEvents = {
   incompatible: { min: number; max: number };
   /** Someone is typing to the person (ephemeral; gone after a few seconds of silence). */
   typing: { conv: ConversationId; from: string };
+  /**
+   * The server holds a message back for now (`rate_limited`: too much
+   * traffic; `inbox_full`: the recipient's inbox): the engine sends it again
+   * after `retryAfterMs`. `undefined` when nothing is held back any more.
+   */
+  throttled: Throttle | undefined;
   /** Something failed that the engine will retry (for logs). */
   error: unknown;
 };
@@ -118,14 +121,16 @@ export interface ImClientOptions {
   protocol?: number;
 }
 
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
 /**
- * The reliable-delivery engine of one device: durable outbox with
- * retransmission under the same id ({@link Outbox}), a cache of the
- * person's conversation logs with dedup, catch-up from the device's cursor
- * ({@link CatchUp}), and conversation sync ({@link ConversationSync}). Runs
- * in the browser, in Electron's renderer and in Node (tests, benchmark).
+ * The reliable-delivery engine of one device, wired from parts that each
+ * keep one guarantee: the socket's lifecycle, reconnects and silent-partition
+ * probes ({@link ConnectionSupervisor}), the durable outbox with
+ * retransmission under the same id and throttling as wait-and-retry
+ * ({@link Outbox}), pushes persisted before they are confirmed
+ * ({@link Incoming}) with each `ack:R` retransmitted until `ack:A`
+ * ({@link AckSender}), catch-up from the device's cursor ({@link CatchUp})
+ * and conversation sync ({@link ConversationSync}). Runs in the browser, in
+ * Electron's renderer and in Node (tests, benchmark).
  */
 export class ImClient {
   /** Typed events for the UI. */
@@ -134,38 +139,68 @@ export class ImClient {
   readonly userId: string;
   private readonly storage: ClientStorage;
   private policy: ClientPolicy = DEFAULT_CLIENT_POLICY;
-  private socket: ClientSocket | undefined;
-  private state: ConnectionState = 'offline';
   private closed = false;
   private syncTimer: ReturnType<typeof setInterval> | undefined;
   private syncing: Promise<void> | undefined;
   private readonly typingSent = new Map<ConversationId, number>();
+  private readonly link: ConnectionSupervisor;
   private readonly outbox: Outbox;
+  private readonly acks: AckSender;
+  private readonly incoming: Incoming;
   private readonly catchUp: CatchUp;
   private readonly sync: ConversationSync;
+  private readonly throttles: Throttles;
 
   constructor(private readonly options: ImClientOptions) {
     this.userId = options.userId;
     this.storage = options.storage;
-    const connected = () => this.socket?.connected === true;
-    const ask = (event: string, payload: unknown, timeoutMs: number) => {
-      const socket = this.socket as unknown as Socket | undefined;
-      if (!socket) return Promise.reject(new Error('not connected'));
-      return socket.timeout(timeoutMs).emitWithAck(event, payload) as Promise<unknown>;
-    };
+    const random = options.random ?? Math.random;
     const policy = () => this.policy;
-    const failed = (error: unknown) => this.events.emit('error', error);
+    const failed = (error: unknown) => {
+      if (!this.closed) this.events.emit('error', error);
+    };
+    this.link = new ConnectionSupervisor({
+      url: options.url,
+      token: options.token,
+      protocol: options.protocol,
+      socketOptions: options.socketOptions,
+      policy,
+      random,
+      hooks: {
+        connected: () => this.onConnect(),
+        disconnected: () => this.onDisconnect(),
+        state: (state) => this.events.emit('connection', state),
+        rejected: () => this.events.emit('session-rejected', undefined),
+        incompatible: (range) => this.events.emit('incompatible', range),
+        failed,
+      },
+    });
+    const connected = () => this.link.connected();
+    const ask = (event: string, payload: unknown, timeoutMs: number) =>
+      this.link.ask(event, payload, timeoutMs);
+    const suspect = () => this.link.suspect();
+    this.throttles = new Throttles((t) => this.events.emit('throttled', t));
     this.outbox = new Outbox({
       userId: this.userId,
       storage: this.storage,
       policy,
-      random: options.random ?? Math.random,
+      random,
       changed: (m) => this.events.emit('status', m),
+      throttled: (key, t) => this.throttles.set(key, t),
+      failed,
       link: {
         connected,
+        suspect,
         sendMsgR: (packet, timeoutMs, callback) =>
-          this.socket?.timeout(timeoutMs).emit('msg:R', packet, callback),
+          this.link.io?.timeout(timeoutMs).emit('msg:R', packet, callback),
       },
+    });
+    this.acks = new AckSender({
+      storage: this.storage,
+      policy,
+      random,
+      failed,
+      link: { connected, ask, suspect },
     });
     this.catchUp = new CatchUp({
       userId: this.userId,
@@ -185,11 +220,26 @@ export class ImClient {
       conversation: (row) => this.events.emit('conversation', row),
       failed,
     });
+    this.incoming = new Incoming({
+      userId: this.userId,
+      storage: this.storage,
+      acks: this.acks,
+      outbox: this.outbox,
+      show: (added) => this.show(added),
+      status: (m) => this.events.emit('status', m),
+      gap: () => this.catchUp.request(),
+      membership: () => this.guard(this.sync.refreshList()),
+    });
   }
 
   /** Current connection state. */
   get connection(): ConnectionState {
-    return this.state;
+    return this.link.state;
+  }
+
+  /** What the server holds back now (see the `throttled` event). */
+  get throttled(): Throttle | undefined {
+    return this.throttles.current;
   }
 
   /** The retry policy in force. */
@@ -202,59 +252,30 @@ export class ImClient {
     return directConversationId(this.userId, peer);
   }
 
-  /** Loads the outbox, learns the policy and connects. */
+  /** Loads the outbox and the confirmations owed, learns the policy and connects. */
   async start(): Promise<void> {
     this.policy = this.options.policy ?? (await this.loadPolicy());
     await this.outbox.load();
+    await this.acks.load();
     if (this.closed) return;
-    const socket: ClientSocket = io(this.options.url, {
-      auth: {
-        token: this.options.token,
-        protocol: this.options.protocol ?? PROTOCOL_VERSION,
-      },
-      forceNew: true,
-      transports: ['websocket'],
-      reconnectionDelay: 500,
-      reconnectionDelayMax: 5_000,
-      ...this.options.socketOptions,
-    });
-    this.socket = socket;
-    this.setState('connecting');
-    socket.on('connect', () => this.onConnect());
-    socket.on('disconnect', (reason) => {
-      this.onDisconnect();
-      // Socket.IO does not reconnect after a server-side disconnect; we do.
-      if (reason === 'io server disconnect') this.reconnectLater();
-    });
-    socket.on('connect_error', (error) => {
-      this.setState('offline');
-      if (error.message === 'unauthorized') {
-        this.events.emit('session-rejected', undefined);
-      } else if (error.message === 'protocol_unsupported') {
-        const data = (error as { data?: { min?: number; max?: number } }).data;
-        this.events.emit('incompatible', { min: data?.min ?? 0, max: data?.max ?? 0 });
-        socket.disconnect();
-      } else if (!socket.active) {
-        this.reconnectLater();
-      }
-    });
-    socket.io.on('reconnect_attempt', () => this.setState('connecting'));
-    socket.on('msg:N', (packet) => this.guard(this.onMsgN(packet)));
-    socket.on('ack:N', (packet) => this.guard(this.onAckN(packet)));
-    socket.on('read:N', (packet) => this.guard(this.sync.onReadN(packet)));
-    socket.on('receipt:N', (packet) => this.guard(this.onReceiptN(packet)));
-    socket.on('typing:N', (packet) => {
-      const parsed = typingNSchema.safeParse(packet);
-      if (parsed.success) this.events.emit('typing', parsed.data);
-    });
-    socket.on('presence:N', (packet) => {
-      const parsed = presenceNSchema.safeParse(packet);
-      if (!parsed.success) return;
-      for (const change of parsed.data.changes) this.events.emit('presence', change);
+    this.link.open((socket) => {
+      socket.on('msg:N', (packet) => this.guard(this.incoming.onMsgN(packet)));
+      socket.on('ack:N', (packet) => this.guard(this.incoming.onAckN(packet)));
+      socket.on('read:N', (packet) => this.guard(this.sync.onReadN(packet)));
+      socket.on('receipt:N', (packet) => this.guard(this.incoming.onReceiptN(packet)));
+      socket.on('typing:N', (packet) => {
+        const parsed = typingNSchema.safeParse(packet);
+        if (parsed.success) this.events.emit('typing', parsed.data);
+      });
+      socket.on('presence:N', (packet) => {
+        const parsed = presenceNSchema.safeParse(packet);
+        if (!parsed.success) return;
+        for (const change of parsed.data.changes) this.events.emit('presence', change);
+      });
     });
     this.outbox.armAll();
     this.syncTimer = setInterval(() => {
-      if (!this.socket?.connected) return;
+      if (!this.link.connected()) return;
       this.catchUp.request();
       void this.sync.pollStatuses();
     }, syncIntervalMs(this.policy));
@@ -265,11 +286,9 @@ export class ImClient {
     this.closed = true;
     if (this.syncTimer) clearInterval(this.syncTimer);
     this.outbox.close();
+    this.acks.close();
     this.catchUp.close();
-    this.socket?.removeAllListeners();
-    this.socket?.io.removeAllListeners();
-    this.socket?.disconnect();
-    this.setState('offline');
+    this.link.close();
   }
 
   /**
@@ -366,7 +385,7 @@ export class ImClient {
    */
   async history(conv: ConversationId, query: HistoryQuery): Promise<StoredMessage[]> {
     let page = await this.storage.history(conv, query);
-    for (let fetched = 0; fetched < 20 && this.socket?.connected; fetched++) {
+    for (let fetched = 0; fetched < 20 && this.link.connected(); fetched++) {
       const row = await this.storage.conversation(conv);
       if (!row || row.complete) break;
       const oldest = page[page.length - 1];
@@ -398,14 +417,13 @@ export class ImClient {
    */
   typing(conv: ConversationId): void {
     const now = Date.now();
-    if (
-      !this.socket?.connected ||
-      now - (this.typingSent.get(conv) ?? 0) < TYPING_SEND_INTERVAL_MS
-    ) {
+    const socket = this.link.io;
+    if (!socket?.connected || now - (this.typingSent.get(conv) ?? 0) < TYPING_SEND_INTERVAL_MS) {
       return;
     }
     this.typingSent.set(conv, now);
-    this.socket.emit('typing:R', { conv }, () => {});
+    // Ephemeral: a lost typing:R is not worth a retry; its answer says nothing.
+    socket.emit('typing:R', { conv }, () => undefined);
   }
 
   // ---- groups and receipts (protocol 2) -----------------------------------
@@ -452,7 +470,7 @@ export class ImClient {
 
   /** One request: its answer when `ok`, else a {@link RequestError}. */
   private async request(event: string, payload: unknown): Promise<unknown> {
-    const socket = this.socket as unknown as Socket | undefined;
+    const socket = this.link.io as unknown as Socket | undefined;
     if (!socket?.connected) throw new RequestError('offline', 'not connected');
     const answer = (await socket
       .timeout(this.policy.ackTimeoutMs * 2)
@@ -463,6 +481,14 @@ export class ImClient {
     return answer;
   }
 
+  /**
+   * Resolves once this device owes the server no confirmation: every
+   * `ack:R` answered by `ack:A` (or `not_found`) and forgotten on disk.
+   */
+  acksSettled(): Promise<void> {
+    return this.acks.idle();
+  }
+
   /** Resolves once the current catch-up and sync (if any) have finished. */
   async settled(): Promise<void> {
     await this.catchUp.settled();
@@ -471,33 +497,25 @@ export class ImClient {
 
   // ---- connection -----------------------------------------------------
 
+  /**
+   * The server's policy (saved for the next start); when the server cannot
+   * be asked, the saved one, else the default. The failure is reported.
+   */
   private async loadPolicy(): Promise<ClientPolicy> {
     try {
       const policy = await fetchPolicy(this.options.url);
       await this.storage.setMeta('policy', policy);
       return policy;
-    } catch {
+    } catch (error) {
+      this.events.emit('error', error);
       const saved = clientPolicySchema.safeParse(await this.storage.getMeta('policy'));
       return saved.success ? saved.data : DEFAULT_CLIENT_POLICY;
     }
   }
 
-  private setState(state: ConnectionState): void {
-    if (this.state === state) return;
-    this.state = state;
-    this.events.emit('connection', state);
-  }
-
-  private reconnectLater(): void {
-    const delay = this.options.socketOptions?.reconnectionDelayMax ?? 5_000;
-    setTimeout(() => {
-      if (!this.closed && this.socket && !this.socket.connected) this.socket.connect();
-    }, delay);
-  }
-
   private onConnect(): void {
-    this.setState('connected');
     this.outbox.onConnect();
+    this.acks.onConnect();
     this.catchUp.connected();
     this.syncing ??= this.sync.refresh().finally(() => {
       this.syncing = undefined;
@@ -506,8 +524,8 @@ export class ImClient {
 
   private onDisconnect(): void {
     if (this.closed) return;
-    this.setState(this.socket?.active ? 'connecting' : 'offline');
     this.outbox.onDisconnect();
+    this.acks.onDisconnect();
   }
 
   // ---- incoming -------------------------------------------------------
@@ -526,46 +544,5 @@ export class ImClient {
   private show(added: Added): void {
     for (const m of added.fresh) this.events.emit('message', m);
     for (const m of added.changed) this.events.emit('status', m);
-  }
-
-  private async onMsgN(packet: unknown): Promise<void> {
-    const parsed = logMsgNSchema.safeParse(packet);
-    if (!parsed.success) return;
-    const m = parsed.data;
-    const group = isGroupId(m.conv);
-    if (!group) {
-      if (m.to !== this.userId && m.from !== this.userId) return;
-      if (directPeer(m.conv, this.userId) === undefined) return;
-    } else if (m.to !== m.conv) return;
-    // Persist first, then acknowledge: an ack:R means "it is on this device".
-    const added = await this.storage.addFromServer(this.userId, [m]);
-    if (this.socket?.connected) this.socket.emit('ack:R', { from: m.from, id: m.id }, () => {});
-    this.show(added);
-    // A gap in the conversation's seq: a push to this device was missed.
-    if (added.gap) this.catchUp.request();
-    // A membership change: the group's name, or whether the person is in it, may differ.
-    if (m.kind === 'system') this.guard(this.sync.refreshList());
-  }
-
-  private async onReceiptN(packet: unknown): Promise<void> {
-    const parsed = receiptNSchema.safeParse(packet);
-    if (!parsed.success) return;
-    for (const m of await this.storage.applyReceipts(this.userId, parsed.data)) {
-      this.events.emit('status', m);
-    }
-  }
-
-  private async onAckN(packet: unknown): Promise<void> {
-    const parsed = ackN2Schema.safeParse(packet);
-    if (!parsed.success) return;
-    if (await this.outbox.onAckN(parsed.data)) return;
-    // One of the person's messages from another device.
-    const { id, offline, ts, seq } = parsed.data;
-    const updated = await this.storage.advance(
-      messageKey(this.userId, id),
-      offline ? 'stored' : 'delivered',
-      { ts, ...(seq !== undefined ? { seq } : {}) },
-    );
-    if (updated) this.events.emit('status', updated);
   }
 }

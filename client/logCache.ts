@@ -16,7 +16,9 @@ import {
   type Conversation,
   type ConversationDetails,
   type ConversationSummary,
+  type AddOptions,
   type HistoryQuery,
+  type PendingAck,
   type ServerEntry,
   type StoredMessage,
 } from './storage';
@@ -58,6 +60,10 @@ export interface CacheBackend {
   allConversations(): MaybePromise<Conversation[]>;
   getMeta(name: string): MaybePromise<unknown>;
   setMeta(name: string, value: unknown): MaybePromise<void>;
+  /** Records confirmations owed (overwriting the same key). */
+  putAcks(list: PendingAck[]): MaybePromise<void>;
+  deleteAcks(keys: string[]): MaybePromise<void>;
+  allAcks(): MaybePromise<PendingAck[]>;
   close(): void;
 }
 
@@ -112,9 +118,17 @@ export class LogCache implements ClientStorage {
     return this.atomic(this.advanceRoutine(key, status, patch));
   }
 
-  addFromServer(me: string, entries: ServerEntry[]): Promise<Added> {
+  addFromServer(me: string, entries: ServerEntry[], options: AddOptions = {}): Promise<Added> {
     if (entries.length === 0) return Promise.resolve({ fresh: [], changed: [], gap: false });
-    return this.atomic(this.addFromServerRoutine(me, entries));
+    return this.atomic(this.addFromServerRoutine(me, entries, options.pendingAck === true));
+  }
+
+  async pendingAcks(): Promise<PendingAck[]> {
+    return [...(await this.backend.allAcks())];
+  }
+
+  async acksSettled(keys: string[]): Promise<void> {
+    if (keys.length > 0) await this.backend.deleteAcks(keys);
   }
 
   historyLoaded(conv: ConversationId, before: number, complete: boolean): Promise<void> {
@@ -313,8 +327,16 @@ export class LogCache implements ClientStorage {
     return next;
   }
 
-  private *addFromServerRoutine(me: string, entries: ServerEntry[]): Routine<Added> {
+  private *addFromServerRoutine(
+    me: string,
+    entries: ServerEntry[],
+    pendingAck: boolean,
+  ): Routine<Added> {
     const unique = [...new Map(entries.map((e) => [messageKey(e.from, e.id), e])).values()];
+    if (pendingAck) {
+      const acks = unique.map((e) => ({ key: messageKey(e.from, e.id), from: e.from, id: e.id }));
+      yield* step(this.backend.putAcks(acks));
+    }
     const existing = yield* step(
       this.backend.getMessages(unique.map((e) => messageKey(e.from, e.id))),
     );

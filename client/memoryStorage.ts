@@ -3,7 +3,7 @@ import { LogCache, type Bound, type CacheBackend } from './logCache';
 import type { MaybePromise } from './routine';
 import { compareMessages, insertionIndex } from './order';
 import type { OutStatus } from './status';
-import type { Conversation, StoredMessage } from './storage';
+import type { Conversation, PendingAck, StoredMessage } from './storage';
 
 function toPosition(b: Bound) {
   return { posA: b[0], posB: b[1], key: b[2] };
@@ -15,6 +15,7 @@ class MemoryBackend implements CacheBackend {
   private readonly byConv = new Map<string, StoredMessage[]>();
   private readonly convs = new Map<string, Conversation>();
   private readonly meta = new Map<string, unknown>();
+  private readonly acks = new Map<string, PendingAck>();
   /**
    * Every call is synchronous, so a routine runs to its end without
    * yielding: nothing else can run in between.
@@ -84,6 +85,18 @@ class MemoryBackend implements CacheBackend {
 
   setMeta(name: string, value: unknown): void {
     this.meta.set(name, value);
+  }
+
+  putAcks(list: PendingAck[]): void {
+    for (const a of list) this.acks.set(a.key, { ...a });
+  }
+
+  deleteAcks(keys: string[]): void {
+    for (const key of keys) this.acks.delete(key);
+  }
+
+  allAcks(): PendingAck[] {
+    return [...this.acks.values()].map((a) => ({ ...a }));
   }
 
   close(): void {}

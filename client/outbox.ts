@@ -8,7 +8,7 @@ import {
   type MsgA,
   type MsgR,
 } from '../protocol';
-import { attemptTimeoutMs, sentRetryDelayMs, storedRecheckMs } from './retry';
+import { attemptTimeoutMs, sentRetryDelayMs, storedRecheckMs, throttleDelayMs } from './retry';
 import { canAdvance, type OutStatus } from './status';
 import { messageKey, type ClientStorage, type StoredMessage } from './storage';
 
@@ -22,6 +22,19 @@ export interface OutboxLink {
     timeoutMs: number,
     callback: (error: Error | null, answer: Answer<MsgA>) => void,
   ): void;
+  /**
+   * An answer did not come on a link that looks connected: check the link
+   * (a silent partition shows no disconnect).
+   */
+  suspect(): void;
+}
+
+/** The server said "not now" about a message: wait `retryAfterMs`, then send it again. */
+export interface Throttle {
+  code: 'rate_limited' | 'inbox_full';
+  /** The message's recipient (a user or group id). */
+  to: string;
+  retryAfterMs: number;
 }
 
 /** Dependencies of the {@link Outbox}. */
@@ -33,6 +46,10 @@ export interface OutboxDeps {
   random: () => number;
   /** Called with every persisted status change. */
   changed: (message: StoredMessage) => void;
+  /** A message is being held back by the server (`undefined`: no longer). */
+  throttled: (key: string, throttle: Throttle | undefined) => void;
+  /** A storage write failed (the message stays where it was; retried later). */
+  failed: (error: unknown) => void;
 }
 
 interface Tracker {
@@ -48,10 +65,18 @@ interface Tracker {
   rounds: number;
   /** Bumped on every transmission and disconnect; stale answers are ignored. */
   gen: number;
+  /** Time spent waiting for the server's `retryAfterMs`: added to the deadline. */
+  throttledMs: number;
+  /** The throttle being reported for it, if any. */
+  throttled: Throttle['code'] | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
-const TRANSIENT: ReadonlySet<string> = new Set(['rate_limited', 'internal']);
+const TRANSIENT: ReadonlySet<string> = new Set(['internal', 'unavailable']);
+const THROTTLES: ReadonlySet<string> = new Set(['rate_limited', 'inbox_full']);
+
+/** A throttle shorter than this is waited out without telling the UI. */
+export const THROTTLE_NOTICE_MS = 1_000;
 
 /**
  * This device's outbox: every message written here is retransmitted with
@@ -121,10 +146,11 @@ export class Outbox {
       if (!saved.status || !canAdvance(saved.status, status) || this.closed) return true;
       t = this.trackers.get(key) ?? this.track(saved);
     }
-    if (!this.advance(t, status, { ts: packet.ts, seq: packet.seq })) return true;
-    if (t.status === 'stored') {
-      t.gen++;
-      this.scheduleRecheck(t);
+    const tracked = t;
+    if (!(await this.advance(tracked, status, { ts: packet.ts, seq: packet.seq }))) return true;
+    if (tracked.status === 'stored') {
+      tracked.gen++;
+      this.scheduleRecheck(tracked);
     }
     return true;
   }
@@ -134,7 +160,7 @@ export class Outbox {
     const now = Date.now();
     for (const t of [...this.trackers.values()]) {
       t.rounds = 0;
-      if (t.status === 'pending' && now >= t.deadline) this.fail(t);
+      if (t.status === 'pending' && now >= this.deadlineOf(t)) this.fail(t);
       else this.transmit(t);
     }
   }
@@ -153,6 +179,7 @@ export class Outbox {
       existing.status = m.status ?? existing.status;
       existing.deadline = m.deadline ?? existing.deadline;
       existing.attempts = 0;
+      existing.throttledMs = 0;
       return existing;
     }
     const t: Tracker = {
@@ -165,6 +192,8 @@ export class Outbox {
       attempts: 0,
       rounds: 0,
       gen: 0,
+      throttledMs: 0,
+      throttled: undefined,
       timer: undefined,
     };
     this.trackers.set(t.key, t);
@@ -194,19 +223,25 @@ export class Outbox {
       return;
     }
     if (t.gen !== gen) return;
+    // No answer on a link that looks up: it may be silently dead.
+    if (error && this.deps.link.connected()) this.deps.link.suspect();
     const failure = error ? undefined : answer.ok ? undefined : answer.error;
+    if (failure && THROTTLES.has(failure.code)) {
+      return this.throttle(t, failure.code as Throttle['code'], failure.retryAfterMs);
+    }
+    this.unthrottle(t);
     // The server already holds a message past `pending`: keep retransmitting it.
     if ((error || failure) && t.status !== 'pending') return this.scheduleRetransmit(t);
     const policy = this.deps.policy();
     if (error || (failure && TRANSIENT.has(failure.code))) {
       if (!this.deps.link.connected()) return this.armDeadline(t);
-      if (t.attempts >= policy.maxAttempts || Date.now() >= t.deadline) return this.fail(t);
+      if (t.attempts >= policy.maxAttempts || Date.now() >= this.deadlineOf(t)) {
+        return this.fail(t);
+      }
       if (error) return this.transmit(t); // the timeout has already been waited out
-      // A quick refusal (rate_limited, internal): wait as long as a timeout would have.
-      t.timer = setTimeout(
-        () => this.transmit(t),
-        attemptTimeoutMs(policy, t.attempts, this.deps.random),
-      );
+      // A quick refusal (internal, unavailable): wait as long as a timeout would have.
+      const wait = failure?.retryAfterMs ?? attemptTimeoutMs(policy, t.attempts, this.deps.random);
+      t.timer = setTimeout(() => this.transmit(t), wait);
       return;
     }
     if (failure) {
@@ -217,48 +252,98 @@ export class Outbox {
     const parsed = full?.success ? full : msgASchema.safeParse(answer);
     if (!parsed.success) return;
     const seq = full?.success ? full.data.seq : undefined;
-    this.advance(t, 'sent', { ts: parsed.data.ts, seq });
-    if (isGroupId(t.to)) {
-      // The server holds it; the members' progress arrives as receipts.
-      this.clearTimer(t);
-      this.trackers.delete(t.key);
-    } else if (t.status === 'sent') this.scheduleRetransmit(t);
-    else if (t.status === 'stored') this.scheduleRecheck(t);
+    void this.advance(t, 'sent', { ts: parsed.data.ts, seq }).then(() => {
+      if (this.trackers.get(t.key) !== t || t.gen !== gen) return;
+      if (t.status === 'pending') {
+        // The write failed (reported): ask again later, the next msg:A writes it.
+        this.clearTimer(t);
+        const wait = attemptTimeoutMs(policy, Math.max(1, t.attempts), this.deps.random);
+        t.timer = setTimeout(() => this.transmit(t), wait);
+      } else if (isGroupId(t.to)) {
+        // The server holds it; the members' progress arrives as receipts.
+        this.finish(t);
+      } else if (t.status === 'sent') this.scheduleRetransmit(t);
+      else if (t.status === 'stored') this.scheduleRecheck(t);
+    });
   }
 
   /**
-   * Moves a tracked message forward in memory and on disk; false when its
-   * status may not move (its `seq` and `ts` are recorded all the same).
+   * The server holds the message back for now (`rate_limited`, `inbox_full`):
+   * wait what it asked, then send it again with the same id. Not a failed
+   * attempt, and the wait does not count against the deadline.
    */
-  private advance(
+  private throttle(t: Tracker, code: Throttle['code'], retryAfterMs: number | undefined): void {
+    if (t.status === 'pending') t.attempts = Math.max(0, t.attempts - 1);
+    const policy = this.deps.policy();
+    const asked = retryAfterMs ?? attemptTimeoutMs(policy, 1, this.deps.random);
+    const wait = throttleDelayMs(asked, this.deps.random);
+    t.throttledMs += wait;
+    if (asked >= THROTTLE_NOTICE_MS && t.throttled !== code) {
+      t.throttled = code;
+      this.deps.throttled(t.key, { code, to: t.to, retryAfterMs: asked });
+    }
+    this.clearTimer(t);
+    t.timer = setTimeout(() => this.transmit(t), wait);
+  }
+
+  private unthrottle(t: Tracker): void {
+    if (t.throttled === undefined) return;
+    t.throttled = undefined;
+    this.deps.throttled(t.key, undefined);
+  }
+
+  /** When a message without msg:A turns failed: its deadline plus the time it was held back. */
+  private deadlineOf(t: Tracker): number {
+    return t.deadline + t.throttledMs;
+  }
+
+  /**
+   * Moves a tracked message forward on disk, then in memory; false when its
+   * status did not move (its `seq` and `ts` are recorded all the same). A
+   * failed write leaves the tracker as it was and is reported.
+   */
+  private async advance(
     t: Tracker,
     status: OutStatus,
     patch: { ts?: number; seq?: number } = {},
-  ): boolean {
-    const moves = canAdvance(t.status, status);
+  ): Promise<boolean> {
+    if (!canAdvance(t.status, status) && patch.seq === undefined) return false;
+    let updated: StoredMessage | undefined;
+    try {
+      updated = await this.deps.storage.advance(t.key, status, patch);
+    } catch (error) {
+      this.deps.failed(error);
+      return false;
+    }
+    const moves = updated?.status === status && canAdvance(t.status, status);
     if (moves) {
       t.status = status;
-      if (status === 'delivered' || status === 'failed') {
-        this.clearTimer(t);
-        this.trackers.delete(t.key);
-      }
+      if (status === 'delivered' || status === 'failed') this.finish(t);
     }
-    if (!moves && patch.seq === undefined) return false;
-    void this.deps.storage.advance(t.key, status, patch).then((updated) => {
-      if (updated) this.deps.changed(updated);
-    });
+    if (updated) this.deps.changed(updated);
     return moves;
+  }
+
+  /** Takes a message out of the outbox's timers. */
+  private finish(t: Tracker): void {
+    this.clearTimer(t);
+    this.unthrottle(t);
+    if (this.trackers.get(t.key) === t) this.trackers.delete(t.key);
   }
 
   /** Records the server's `ts` and `seq` of a message whose status is already final. */
   private record(key: string, ts: number, seq: number): void {
-    void this.deps.storage.advance(key, 'sent', { ts, seq }).then((updated) => {
-      if (updated) this.deps.changed(updated);
-    });
+    this.deps.storage.advance(key, 'sent', { ts, seq }).then(
+      (updated) => {
+        if (updated) this.deps.changed(updated);
+      },
+      (error: unknown) => this.deps.failed(error),
+    );
   }
 
   private fail(t: Tracker): void {
-    this.advance(t, 'failed');
+    this.clearTimer(t);
+    void this.advance(t, 'failed');
   }
 
   private scheduleRetransmit(t: Tracker): void {
@@ -286,7 +371,7 @@ export class Outbox {
         t.timer = undefined;
         if (t.status === 'pending' && !this.deps.link.connected()) this.fail(t);
       },
-      Math.max(0, t.deadline - Date.now()),
+      Math.max(0, this.deadlineOf(t) - Date.now()),
     );
   }
 

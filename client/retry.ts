@@ -53,3 +53,35 @@ export function storedRecheckMs(policy: ClientPolicy): number {
 export function syncIntervalMs(policy: ClientPolicy): number {
   return sentRetryCapMs(policy);
 }
+
+/** Longest wait for the answer to a liveness probe (`ping:R`). */
+export const PROBE_TIMEOUT_CAP_MS = 2_000;
+/** Shortest wait for it: a busy server must not look dead under a very short ack timeout. */
+export const PROBE_TIMEOUT_FLOOR_MS = 1_000;
+
+/** How long a liveness probe waits for its answer: `ackTimeoutMs` within [1 s, 2 s]. */
+export function probeTimeoutMs(policy: ClientPolicy): number {
+  return Math.min(Math.max(policy.ackTimeoutMs, PROBE_TIMEOUT_FLOOR_MS), PROBE_TIMEOUT_CAP_MS);
+}
+
+/**
+ * Wait before trying again after the server said "not now" (`rate_limited`,
+ * `inbox_full`) with `retryAfterMs`: that long plus a small jitter (up to
+ * 10% + 50 ms, at most 1 s more), so that throttled devices do not return together.
+ */
+export function throttleDelayMs(retryAfterMs: number, random: () => number): number {
+  const spread = Math.min(1_000, 50 + retryAfterMs * 0.1);
+  return Math.round(Math.max(0, retryAfterMs) + spread * random());
+}
+
+/**
+ * How long transmission number `round` (1-based) of an `ack:R` waits for
+ * `ack:A` before it is sent again: the `sent` backoff two steps on
+ * ({@link sentRetryDelayMs} of `round + 2`: about 8·T, then the cap). The
+ * wait is the backoff. It starts long because a late `ack:A` usually means
+ * a busy server, and each retransmission costs it a write and an `ack:N`;
+ * a lost one is rare and nothing waits for it (the sender already has `ack:N`).
+ */
+export function ackTimeoutMs(policy: ClientPolicy, round: number, random: () => number): number {
+  return sentRetryDelayMs(policy, round + 2, random);
+}

@@ -115,6 +115,24 @@ export interface Added {
 /** A message from the server: a push, a catch-up entry or a history entry (no body once expired). */
 export type ServerEntry = HistoryEntry;
 
+/**
+ * A confirmation (`ack:R`) this device owes the server for a pushed message:
+ * written in the same transaction as the message, removed when `ack:A` (or
+ * `not_found`) arrives, resent after a restart.
+ */
+export interface PendingAck {
+  /** `from/id` of the message. */
+  key: string;
+  from: string;
+  id: string;
+}
+
+/** Options of {@link ClientStorage.addFromServer}. */
+export interface AddOptions {
+  /** Also record a {@link PendingAck} for every entry (live pushes, `msg:N`). */
+  pendingAck?: boolean;
+}
+
 /** Message key of `(from, id)`. */
 export function messageKey(from: string, id: string): string {
   return `${from}/${id}`;
@@ -142,8 +160,16 @@ export interface ClientStorage {
     status: OutStatus,
     patch?: { ts?: number; seq?: number; deadline?: number },
   ): Promise<StoredMessage | undefined>;
-  /** Adds entries of conversation logs as `me` sees them, each key once. */
-  addFromServer(me: string, entries: ServerEntry[]): Promise<Added>;
+  /**
+   * Adds entries of conversation logs as `me` sees them, each key once; with
+   * `pendingAck`, records in the same transaction that each entry (new or a
+   * repeat) is to be confirmed.
+   */
+  addFromServer(me: string, entries: ServerEntry[], options?: AddOptions): Promise<Added>;
+  /** Confirmations still owed to the server (see {@link PendingAck}). */
+  pendingAcks(): Promise<PendingAck[]>;
+  /** The server has the confirmations of `keys` (or will never need them): forget them. */
+  acksSettled(keys: string[]): Promise<void>;
   /**
    * Records that the server's history of `conv` has been loaded down to
    * `before` (and, when `complete`, that there is nothing older).

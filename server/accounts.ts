@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LoginBody, RegisterBody, Session } from '../protocol';
 import type { LoginLimiter } from './loginLimiter';
-import type { PasswordHasher } from './passwords';
+import { HasherBusy, type PasswordHasher } from './passwords';
 import { hashToken, newToken } from './sessions';
 import type { Store } from './store';
 
@@ -14,7 +14,7 @@ export interface Profile {
 
 /** Why an account operation failed, named by its wire error code. */
 export type AccountError =
-  'username_taken' | 'registration_closed' | 'bad_credentials' | 'rate_limited';
+  'username_taken' | 'registration_closed' | 'bad_credentials' | 'rate_limited' | 'unavailable';
 
 /** The person and device a session token stands for. */
 export interface Identity extends Profile {
@@ -25,7 +25,16 @@ export interface Identity extends Profile {
 export const UNNAMED_DEVICE = 'Unnamed device';
 
 /** Result of register / login. */
-export type AccountResult = { ok: true; session: Session } | { ok: false; code: AccountError };
+export type AccountResult =
+  { ok: true; session: Session } | { ok: false; code: AccountError; retryAfterMs?: number };
+
+/** The hasher's refusal as a result; anything else is rethrown. */
+function busy(error: unknown): AccountResult {
+  if (error instanceof HasherBusy) {
+    return { ok: false, code: 'unavailable', retryAfterMs: error.retryAfterMs };
+  }
+  throw error;
+}
 
 /**
  * Accounts and sessions: registration, sign-in (rate-limited, hashed off the
@@ -46,11 +55,19 @@ export class Accounts {
     }
   }
 
-  /** Creates an account and signs it in. */
-  async register(input: RegisterBody): Promise<AccountResult> {
+  /** Creates an account and signs it in; `address` is rate-limited before hashing. */
+  async register(input: RegisterBody, address: string): Promise<AccountResult> {
     if (!this.registrationOpen) return { ok: false, code: 'registration_closed' };
     if (this.store.userByName(input.username)) return { ok: false, code: 'username_taken' };
-    const passwordHash = await this.hasher.hash(input.password);
+    const wait = this.limiter.registration(address);
+    if (wait !== undefined) return { ok: false, code: 'rate_limited', retryAfterMs: wait };
+    let passwordHash: string;
+    try {
+      passwordHash = await this.hasher.hash(input.password);
+    } catch (error) {
+      this.limiter.registrationUndone(address);
+      return busy(error);
+    }
     const profile: Profile = {
       userId: randomUUID(),
       username: input.username,
@@ -70,16 +87,20 @@ export class Accounts {
 
   /** Signs in with username and password. */
   async login(input: LoginBody, address: string): Promise<AccountResult> {
-    if (!(await this.limiter.allowed(input.username, address))) {
-      return { ok: false, code: 'rate_limited' };
-    }
+    // Counted before hashing, in one synchronous step: concurrent guesses
+    // cannot all pass the check before any of them is counted.
+    const counted = this.limiter.attempt(input.username, address);
+    if (!counted.ok) return { ok: false, code: 'rate_limited', retryAfterMs: counted.retryAfterMs };
     const user = this.store.userByName(input.username);
-    const match = await this.hasher.verify(input.password, user?.passwordHash);
-    if (!user || !match) {
-      await this.limiter.failed(input.username, address);
-      return { ok: false, code: 'bad_credentials' };
+    let match: boolean;
+    try {
+      match = await this.hasher.verify(input.password, user?.passwordHash);
+    } catch (error) {
+      counted.attempt.undo();
+      return busy(error);
     }
-    await this.limiter.succeeded(input.username);
+    if (!user || !match) return { ok: false, code: 'bad_credentials' };
+    counted.attempt.succeeded();
     return { ok: true, session: this.openSession(this.directory.get(user.id)!, input.deviceName) };
   }
 

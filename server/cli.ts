@@ -8,13 +8,18 @@ import {
   MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
 } from '../protocol';
-import { createImServer } from './index';
+import { createImServer, DEFAULT_LIMITS } from './index';
+import { DATA_DIR_ERROR } from './dataDir';
 import { createLogger } from './logger';
+import { DEFAULT_LOGIN_LIMITS } from './loginLimiter';
 
 const USAGE = `usage: npm run serve -- [--host H] [--port P] [--data DIR]
                           [--client-ack-timeout-ms N] [--client-max-attempts N]
                           [--registration open|closed] [--retention-days N]
                           [--min-protocol N] [--log-level LEVEL]
+                          [--rate-limit N] [--max-connections-per-user N]
+                          [--max-in-flight N] [--inbox-quota N] [--hash-queue N]
+                          [--registrations-per-address N]
 
   --host H                    interface to bind (default 0.0.0.0)
   --port P                    port, 0 picks a free one (default 7420)
@@ -25,7 +30,26 @@ const USAGE = `usage: npm run serve -- [--host H] [--port P] [--data DIR]
   --closed-registration       the same as --registration closed
   --retention-days N          delete messages older than N days (default: keep)
   --min-protocol N            refuse clients older than protocol N (default 1)
-  --log-level LEVEL           pino level on stderr (default info)`;
+  --log-level LEVEL           pino level on stderr (default info)
+
+limits (0 turns one off; refusals carry retryAfterMs, see docs/PROTOCOL.md "Limits"):
+  --rate-limit N                 messages per second per user, bursts of 10x (default 30)
+  --max-connections-per-user N   live connections per user (default 20)
+  --max-in-flight N              unanswered requests per connection (default 64)
+  --inbox-quota N                undelivered direct messages per recipient (default 2000)
+  --hash-queue N                 password hashes waiting before 503 unavailable (default 32)
+  --registrations-per-address N  registrations per address at once, then one
+                                 per 2 minutes (default 30)`;
+
+/** A mistake in the command line: answered with the usage text. */
+class UsageError extends Error {}
+
+/** True for an error about the command line (ours or node:util parseArgs'). */
+function isUsageError(error: unknown): boolean {
+  if (error instanceof UsageError) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+}
 
 function intFlag(
   name: string,
@@ -37,7 +61,7 @@ function intFlag(
   if (value === undefined) return fallback;
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${value}"`);
+    throw new UsageError(`${name} must be an integer from ${min} to ${max}, got "${value}"`);
   }
   return n;
 }
@@ -66,6 +90,12 @@ async function main(): Promise<void> {
       registration: { type: 'string' },
       'retention-days': { type: 'string' },
       'min-protocol': { type: 'string' },
+      'rate-limit': { type: 'string' },
+      'max-connections-per-user': { type: 'string' },
+      'max-in-flight': { type: 'string' },
+      'inbox-quota': { type: 'string' },
+      'hash-queue': { type: 'string' },
+      'registrations-per-address': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -93,7 +123,7 @@ async function main(): Promise<void> {
   });
   const registration = values.registration ?? (values['closed-registration'] ? 'closed' : 'open');
   if (registration !== 'open' && registration !== 'closed') {
-    throw new Error(`--registration must be open or closed, got "${registration}"`);
+    throw new UsageError(`--registration must be open or closed, got "${registration}"`);
   }
   const retentionDays =
     values['retention-days'] === undefined
@@ -105,6 +135,22 @@ async function main(): Promise<void> {
     MIN_PROTOCOL_VERSION,
     MIN_PROTOCOL_VERSION,
     PROTOCOL_VERSION,
+  );
+  const limit = (name: keyof typeof values, fallback: number, max: number) =>
+    intFlag(`--${name}`, values[name] as string | undefined, fallback, 0, max);
+  const rateLimit = limit('rate-limit', DEFAULT_LIMITS.rateLimit, 1_000_000);
+  const maxConnectionsPerUser = limit(
+    'max-connections-per-user',
+    DEFAULT_LIMITS.maxConnectionsPerUser,
+    1_000_000,
+  );
+  const maxInFlight = limit('max-in-flight', DEFAULT_LIMITS.maxInFlight, 1_000_000);
+  const inboxQuota = limit('inbox-quota', DEFAULT_LIMITS.inboxQuota, 1_000_000_000);
+  const hashQueue = limit('hash-queue', DEFAULT_LIMITS.hashQueue, 100_000);
+  const registrationBurst = limit(
+    'registrations-per-address',
+    DEFAULT_LOGIN_LIMITS.registrationBurst,
+    1_000_000,
   );
   const webRoot = fileURLToPath(new URL('../out/web', import.meta.url));
   const log = createLogger(values['log-level']);
@@ -124,6 +170,12 @@ async function main(): Promise<void> {
     minProtocol,
     webRoot: existsSync(webRoot) ? webRoot : undefined,
     logger: log,
+    rateLimit,
+    maxConnectionsPerUser,
+    maxInFlight,
+    inboxQuota,
+    hashQueue,
+    loginLimits: { registrationBurst },
     ...(scrypt ? { scrypt } : {}),
   });
   process.stdout.write(`listening on ${server.url}\n`);
@@ -147,10 +199,18 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
-  const hint =
-    (error as { code?: string }).code === 'EADDRINUSE'
-      ? ' (port already in use; pick another with --port)'
-      : '';
-  process.stderr.write(`tickline: ${message}${hint}\n${USAGE}\n`);
-  process.exit(1);
+  if (isUsageError(error)) {
+    // A mistake in the command line: say what, then how to write it.
+    process.stderr.write(`tickline: ${message}\n${USAGE}\n`);
+  } else {
+    // Anything else (data directory, database, port): one clear line.
+    const hint =
+      (error as { code?: string } | null)?.code === 'EADDRINUSE'
+        ? ' (port already in use; pick another with --port)'
+        : '';
+    process.stderr.write(`tickline: ${message.split('\n')[0]}${hint}\n`);
+  }
+  // 78 (EX_CONFIG): the data directory needs an operator (in use, damaged,
+  // not writable); service managers are told not to restart on it.
+  process.exit((error as { code?: string } | null)?.code === DATA_DIR_ERROR ? 78 : 1);
 });

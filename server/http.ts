@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
+  fail,
   loginBodySchema,
   parseWith,
   prefsSchema,
@@ -21,10 +22,33 @@ const STATUS: Record<AccountError, number> = {
   registration_closed: 403,
   bad_credentials: 401,
   rate_limited: 429,
+  unavailable: 503,
 };
 
-function sendError(reply: FastifyReply, status: number, code: ErrorCode, message: string) {
-  const body: HttpErrorBody = { error: { code, message } };
+const MESSAGES: Record<AccountError, string> = {
+  username_taken: 'username is taken',
+  registration_closed: 'registration is closed',
+  bad_credentials: 'wrong username or password',
+  rate_limited: 'too many attempts, try again later',
+  unavailable: 'the server is busy, try again later',
+};
+
+/**
+ * Sends an error body; with `retryAfterMs` also a `Retry-After` header (whole
+ * seconds, rounded up) and the same wait in milliseconds in the body.
+ */
+function sendError(
+  reply: FastifyReply,
+  status: number,
+  code: ErrorCode,
+  message: string,
+  retryAfterMs?: number,
+) {
+  const { error } = fail(code, message, retryAfterMs);
+  const body: HttpErrorBody = { error };
+  if (error.retryAfterMs !== undefined) {
+    reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
+  }
   return reply.code(status).send(body);
 }
 
@@ -68,8 +92,11 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
   app.post('/api/register', async (request, reply) => {
     const parsed = parseWith(registerBodySchema, request.body);
     if (!parsed.ok) return sendError(reply, 400, 'invalid_input', parsed.error.message);
-    const result = await accounts.register(parsed.value);
-    if (!result.ok) return sendError(reply, STATUS[result.code], result.code, result.code);
+    const result = await accounts.register(parsed.value, request.ip);
+    if (!result.ok) {
+      const { code, retryAfterMs } = result;
+      return sendError(reply, STATUS[code], code, MESSAGES[code], retryAfterMs);
+    }
     request.log.info({ userId: result.session.userId }, 'registered');
     return reply.code(201).send(result.session);
   });
@@ -79,12 +106,9 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
     if (!parsed.ok) return sendError(reply, 400, 'invalid_input', parsed.error.message);
     const result = await accounts.login(parsed.value, request.ip);
     if (!result.ok) {
-      request.log.info({ code: result.code }, 'login refused');
-      const message =
-        result.code === 'rate_limited'
-          ? 'too many failed attempts, try later'
-          : 'wrong username or password';
-      return sendError(reply, STATUS[result.code], result.code, message);
+      const { code, retryAfterMs } = result;
+      request.log.info({ code }, 'login refused');
+      return sendError(reply, STATUS[code], code, MESSAGES[code], retryAfterMs);
     }
     return reply.code(200).send(result.session);
   });

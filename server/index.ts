@@ -13,7 +13,9 @@ import { Accounts } from './accounts';
 import { GroupCommit } from './groupCommit';
 import { registerHttp } from './http';
 import { createLogger } from './logger';
-import { DEFAULT_LOGIN_LIMITS, LoginLimiter, type LoginLimits } from './loginLimiter';
+import { InboxQuota } from './inboxQuota';
+import { LoginLimiter, type LoginLimits } from './loginLimiter';
+import { MessageLimits } from './messageLimits';
 import { OWASP_SCRYPT, PasswordHasher, type ScryptParams } from './passwords';
 import { Groups } from './groups';
 import { Presence } from './presence';
@@ -22,6 +24,24 @@ import { Receipts } from './receipts';
 import { attachRealtime, PRESENCE_ROOM, type ImIo } from './realtime';
 import { RetentionJob } from './retention';
 import { Store } from './store';
+import { TokenBuckets, type Clock } from './tokenBucket';
+
+/** Defaults of the limits that keep one user from hurting the others. */
+export const DEFAULT_LIMITS = {
+  /** Messages per second per user (a burst of ten times as many is allowed). */
+  rateLimit: 30,
+  /** Live connections per user. */
+  maxConnectionsPerUser: 20,
+  /** Unanswered requests per connection. */
+  maxInFlight: 64,
+  /** Undelivered direct messages waiting per recipient. */
+  inboxQuota: 2_000,
+  /** Password hashes waiting for their turn. */
+  hashQueue: 32,
+} as const;
+
+/** Socket.IO heartbeat: a dead idle connection is noticed within 20–30 s. */
+export const HEARTBEAT = { pingInterval: 10_000, pingTimeout: 10_000 } as const;
 
 /** Options of {@link createImServer}. */
 export interface ImServerOptions {
@@ -39,8 +59,22 @@ export interface ImServerOptions {
   scrypt?: ScryptParams;
   /** How many password hashes may run at once. */
   hashConcurrency?: number;
-  /** Sign-in failure limits. */
-  loginLimits?: LoginLimits;
+  /** How many password hashes may wait; beyond it sign-ins get 503 `unavailable`. Default 32. */
+  hashQueue?: number;
+  /** A password hasher to use instead of a new one (tests count its derivations). */
+  passwordHasher?: PasswordHasher;
+  /** Sign-in throttling and registrations per address (defaults for what is left out). */
+  loginLimits?: Partial<LoginLimits>;
+  /** Messages per second per user, bursts of 10× (default 30; 0 = no limit, for benchmarks). */
+  rateLimit?: number;
+  /** Live connections per user (default 20; 0 = no limit). */
+  maxConnectionsPerUser?: number;
+  /** Unanswered requests per connection (default 64; 0 = no limit). */
+  maxInFlight?: number;
+  /** Undelivered direct messages a recipient may have waiting (default 2,000; 0 = no limit). */
+  inboxQuota?: number;
+  /** The clock of the limits (tests move it instead of sleeping). Default `Date.now`. */
+  clock?: Clock;
   /** Directory with the web client's build, served at `/`. */
   webRoot?: string;
   /** Origins other than the server's own allowed by CORS; default: the desktop app's. */
@@ -69,13 +103,27 @@ export interface ImServer {
 export async function createImServer(options: ImServerOptions): Promise<ImServer> {
   const log =
     typeof options.logger === 'object' ? options.logger : createLogger(options.logger ?? 'silent');
+  const clock = options.clock ?? Date.now;
+  const rateLimit = options.rateLimit ?? DEFAULT_LIMITS.rateLimit;
+  if (!(rateLimit >= 0)) throw new Error(`rateLimit must be 0 or more, got ${rateLimit}`);
   const store = new Store(options.dataDir);
   const commit = new GroupCommit(store.db);
+  const hasher =
+    options.passwordHasher ??
+    new PasswordHasher(options.scrypt ?? OWASP_SCRYPT, {
+      concurrency: options.hashConcurrency ?? 2,
+      maxQueue: options.hashQueue ?? DEFAULT_LIMITS.hashQueue,
+    });
   const accounts = new Accounts(
     store,
-    new PasswordHasher(options.scrypt ?? OWASP_SCRYPT, options.hashConcurrency ?? 2),
-    new LoginLimiter(options.loginLimits ?? DEFAULT_LOGIN_LIMITS),
+    hasher,
+    new LoginLimiter(options.loginLimits, clock),
     options.registrationOpen ?? true,
+  );
+  const limits = new MessageLimits(
+    store.db,
+    rateLimit > 0 ? new TokenBuckets(rateLimit, rateLimit * 10, clock) : undefined,
+    new InboxQuota(store.db, options.inboxQuota ?? DEFAULT_LIMITS.inboxQuota, clock),
   );
   const clientPolicy = options.clientPolicy ?? DEFAULT_CLIENT_POLICY;
   const corsOrigins = options.corsOrigins ?? [DESKTOP_APP_ORIGIN];
@@ -108,6 +156,7 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
 
   const io: ImIo = new Server(app.server, {
     maxHttpBufferSize: MAX_FRAME_BYTES,
+    ...HEARTBEAT,
     cors: corsOrigins.length > 0 ? { origin: corsOrigins } : undefined,
     serveClient: false,
   });
@@ -128,6 +177,9 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
     presence,
     log,
     minProtocol: options.minProtocol,
+    limits,
+    maxInFlight: options.maxInFlight ?? DEFAULT_LIMITS.maxInFlight,
+    maxConnectionsPerUser: options.maxConnectionsPerUser ?? DEFAULT_LIMITS.maxConnectionsPerUser,
   });
   const retention =
     options.retentionDays === undefined

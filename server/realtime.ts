@@ -37,10 +37,12 @@ import { attachGroupHandlers } from './groupHandlers';
 import type { GroupCommit } from './groupCommit';
 import type { Groups } from './groups';
 import { handler } from './handler';
+import type { MessageLimits } from './messageLimits';
 import type { Presence } from './presence';
 import type { Pushes } from './pushes';
 import { v1MsgN } from './pushes';
 import type { Receipts } from './receipts';
+import { guardPackets, limitConnectionsPerUser } from './socketGuard';
 import type { Confirmation, LogRow, Store, StreamScope } from './store';
 
 /** Per-connection state. */
@@ -92,6 +94,12 @@ export interface RealtimeDeps {
   log: Logger;
   /** Oldest protocol version accepted; default {@link MIN_PROTOCOL_VERSION}. */
   minProtocol?: number;
+  /** Message rate and inbox quota checked before a `msg:R` is stored. */
+  limits: MessageLimits;
+  /** Requests one connection may have unanswered at once (0 = no limit). */
+  maxInFlight: number;
+  /** Live connections one user may have (0 = no limit). */
+  maxConnectionsPerUser: number;
 }
 
 /** The protocol version a handshake announces, or undefined when it is not a number. */
@@ -103,7 +111,7 @@ function announcedProtocol(auth: Record<string, unknown> | undefined): number | 
 
 /** Installs authentication and the packet handlers on `io`. */
 export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
-  const { accounts, store, receipts, pushes, commit, presence, log } = deps;
+  const { accounts, store, receipts, pushes, commit, presence, log, limits } = deps;
   const minProtocol = deps.minProtocol ?? MIN_PROTOCOL_VERSION;
   /** Catch-up requests of one device, served one at a time. */
   const pulls = new Map<string, Promise<unknown>>();
@@ -165,6 +173,7 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
     socket.data.acksSinceCompact = 0;
     next();
   });
+  limitConnectionsPerUser(io, deps.maxConnectionsPerUser);
 
   io.on('connection', (socket: ImSocket) => {
     const me = socket.data.userId;
@@ -174,6 +183,7 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
     /** When this connection last forwarded typing, per conversation (reset by a message). */
     const typingAt = new Map<string, number>();
     const auth = socket.handshake.auth as Record<string, unknown>;
+    guardPackets(socket, deps.maxInFlight);
     void socket.join(userRoom(me));
     void socket.join(deviceRoom(device));
     void socket.join(mirror ? mirrorRoom(me) : legacyRoom(me));
@@ -204,7 +214,15 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
         if (!group && !accounts.exists(msg.to)) {
           return reply(fail('unknown_recipient', 'no such user'));
         }
+        const admitted = limits.admit(me, msg.id, msg.to, group);
+        if (!admitted.ok) {
+          // wire-v1 knows no inbox_full: it hears the transient rate_limited, same wait.
+          const { code, message, retryAfterMs } = admitted.error;
+          if (mirror || code !== 'inbox_full') return reply(admitted);
+          return reply(fail('rate_limited', message, retryAfterMs));
+        }
         const result = await commit.run(() => store.storeMessage(me, device, msg, Date.now()));
+        limits.settled(me, msg.to, group, admitted, result);
         if (result.kind === 'conflict') {
           return reply(fail('id_conflict', 'this id names a different message'));
         }
@@ -269,7 +287,8 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
         if (compactNow) socket.data.acksSinceCompact = 0;
         commit
           .run(() => {
-            store.record(scope, confirmation, Date.now());
+            const first = store.record(scope, confirmation, Date.now());
+            if (first && !confirmation.group) limits.delivered(confirmation.recipient);
             if (compactNow) store.compact(scope);
           })
           .catch((error: unknown) => log.error({ err: error }, 'ack write failed'));
@@ -317,6 +336,8 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
           const list = parsed.value.ids.flatMap(
             ({ from, id }) => store.confirm(scope, from, id, now) ?? [],
           );
+          for (const c of list)
+            if (c.first && c.byRecipient && !c.group) limits.delivered(c.recipient);
           store.compact(scope);
           return list;
         });
@@ -408,6 +429,13 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
         const others = group ? store.currentMembers(conv) : [directPeer(conv, me) ?? me];
         const rooms = others.filter((u) => u !== me).map(mirrorRoom);
         if (rooms.length > 0) io.to(rooms).emit('typing:N', { conv, from: me });
+      }),
+    );
+
+    socket.on(
+      'ping:R',
+      handler(log, 'ping:R', async (_payload, reply) => {
+        reply({ ok: true });
       }),
     );
 

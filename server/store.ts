@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
@@ -11,6 +10,15 @@ import {
   type MsgR,
   type ReadState,
 } from '../protocol';
+import {
+  checkDatabase,
+  DATABASE_FILE,
+  lockDataDir,
+  prepareDataDir,
+  privateFile,
+  privateIfPresent,
+  type DataDirLock,
+} from './dataDir';
 import { MIGRATIONS } from './migrations';
 
 /** A user row as the server needs it. */
@@ -175,15 +183,21 @@ export function wireSize(row: LogRow): number {
 export class Store {
   readonly db: Database.Database;
   private readonly stmts;
+  private readonly lock: DataDirLock;
 
+  /**
+   * Opens the store in `dataDir` (docs/DEPLOY.md): a private directory,
+   * locked against a second server until {@link close}, whose database passes
+   * `PRAGMA quick_check`. Throws a one-line error otherwise, with nothing held.
+   */
   constructor(dataDir: string) {
-    mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(path.join(dataDir, 'tickline.sqlite3'));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    migrate(this.db);
+    this.lock = lockDataDir(prepareDataDir(dataDir));
+    try {
+      this.db = openDatabase(path.join(this.lock.dir, DATABASE_FILE));
+    } catch (error) {
+      this.lock.release();
+      throw error;
+    }
     const db = this.db;
     /** What a device has not confirmed of its stream after `:after`, in store order. */
     const unconfirmed = (columns: string, mirror: boolean) =>
@@ -757,11 +771,39 @@ export class Store {
     };
   }
 
-  /** Checkpoints the WAL and closes the database. */
+  /** Checkpoints the WAL, closes the database and releases the data directory. */
   close(): void {
     if (!this.db.open) return;
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
-    this.db.close();
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      this.db.close();
+      this.lock.release();
+    }
+  }
+}
+
+/**
+ * Opens the database `file` (created empty with mode 0600 when absent) after
+ * `quick_check` passed, in WAL mode with synchronous=FULL, and migrates it.
+ */
+function openDatabase(file: string): Database.Database {
+  privateFile(file);
+  checkDatabase(file);
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    // SQLite gives them the database's mode; older versions left them 0644.
+    privateIfPresent(`${file}-wal`);
+    privateIfPresent(`${file}-shm`);
+    migrate(db);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
   }
 }
 

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { newUser } from '../support/clients';
@@ -80,9 +82,64 @@ describe('server/cli.ts', () => {
     const registration = runCli(['--registration', 'maybe']);
     expect(registration.status).toBe(1);
     expect(registration.stderr).toContain('--registration must be open or closed');
+    const rate = runCli(['--rate-limit', 'lots']);
+    expect(rate.status).toBe(1);
+    expect(rate.stderr).toContain('--rate-limit must be an integer from 0 to');
+    for (const r of [retention, registration, rate, unknown]) expect(r.stderr).toContain('usage:');
     const help = runCli(['--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('--retention-days N');
+    for (const flag of [
+      '--rate-limit N',
+      '--max-connections-per-user N',
+      '--max-in-flight N',
+      '--inbox-quota N',
+      '--hash-queue N',
+      '--registrations-per-address N',
+    ]) {
+      expect(help.stdout).toContain(flag);
+    }
+  });
+
+  it('prints a runtime error as one line, without the usage text', () => {
+    const notADir = path.join(tmp.dir, 'a-file');
+    writeFileSync(notADir, 'not a directory');
+    const r = runCli(['--host', '127.0.0.1', '--port', '0', '--data', notADir]);
+    expect(r.status).toBe(78); // EX_CONFIG: a data directory error, see deploy/tickline.service
+    expect(r.stderr).toMatch(/^tickline: .+\n$/);
+    expect(r.stderr).not.toContain('usage:');
+  });
+
+  it('takes the limits from flags', async () => {
+    const dir = path.join(tmp.dir, 'limits');
+    const server = await startChildServer(
+      [
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '0',
+        '--data',
+        dir,
+        '--rate-limit',
+        '1',
+        '--max-connections-per-user',
+        '1',
+      ],
+      FAST_HASH,
+    );
+    const alice = await newUser(server.url, 'alice');
+    const bob = await newUser(server.url, 'bob');
+    const socket = await rawConnect(server.url, alice.token);
+    await expect(rawConnect(server.url, alice.token)).rejects.toThrow('rate_limited');
+    const answers = [];
+    for (let i = 0; i < 11; i++) {
+      answers.push(await ask(socket, 'msg:R', { id: `m${i}`, to: bob.userId, body: 'x' }));
+    }
+    // One a second, in bursts of ten: the eleventh (sent within a second) waits.
+    expect(answers.slice(0, 10)).toEqual(Array(10).fill(expect.objectContaining({ ok: true })));
+    expect(answers[10]).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+    socket.close();
+    expect(await server.stop()).toBe(0);
   });
 
   it('says so when the port is in use', async () => {

@@ -10,6 +10,7 @@ import {
   statusReached,
   storageFor,
 } from '../support/clients';
+import { serverMessages } from '../support/dbSnapshot';
 import { createFaultProxy, type FaultProxy } from '../support/faultProxy';
 import { tempDir } from '../support/servers';
 
@@ -38,6 +39,7 @@ describe('crashes', () => {
     });
     return {
       proxy,
+      dataDir: tmp.dir,
       get server() {
         return server;
       },
@@ -59,6 +61,26 @@ describe('crashes', () => {
     return { c, store };
   }
 
+  /**
+   * The server's log of one sender, straight from its database file: each of
+   * `expected` exactly once, with the `seq` its msg:A gave it where known,
+   * nothing else, and the conversation's `seq`s without gaps.
+   */
+  function expectLogged(
+    dataDir: string,
+    sender: string,
+    expected: { id: string; body: string; seq?: number }[],
+  ) {
+    const rows = serverMessages(dataDir).filter((r) => r.from === sender);
+    expect(rows.map((r) => r.id).sort()).toEqual(expected.map((m) => m.id).sort());
+    for (const m of expected) {
+      const row = rows.find((r) => r.id === m.id)!;
+      expect(row.body).toBe(m.body);
+      if (m.seq !== undefined) expect(row.seq, `seq of ${m.id}`).toBe(m.seq);
+    }
+    expect(rows.map((r) => r.seq).sort((x, y) => x - y)).toEqual(rows.map((_, i) => i + 1));
+  }
+
   it('loses nothing when the server is SIGKILLed between msg:A and msg:N', async () => {
     const env = await serverAndProxy();
     const alice = await newUser(env.server.url, 'alice');
@@ -71,7 +93,8 @@ describe('crashes', () => {
     // msg:N never leaves: the server dies after acknowledging (msg:A) but before pushing.
     env.proxy.rules.add((packet) => packet === 'msg:N');
     const first = await a.c.send(bob.userId, 'stored before the crash');
-    await statusReached(a.c, a.store, first.id, 'sent');
+    const promised = await statusReached(a.c, a.store, first.id, 'sent');
+    expect(promised.seq).toBe(1);
     // More messages in flight, some of them without msg:A yet, when the kill comes.
     const burst = await Promise.all(
       Array.from({ length: 20 }, (_, i) => a.c.send(bob.userId, `burst ${i}`)),
@@ -81,6 +104,15 @@ describe('crashes', () => {
     await env.restart();
 
     for (const m of [first, ...burst]) await statusReached(a.c, a.store, m.id, 'delivered');
+    // The server kept what it acknowledged under the seq it promised: a store that
+    // forgot it at restart would take the retransmission as new and give another seq.
+    const final = await Promise.all([first, ...burst].map((m) => a.store.get(m.key)));
+    expectLogged(
+      env.dataDir,
+      alice.userId,
+      final.map((m) => ({ id: m!.id, body: m!.body, seq: m!.seq })),
+    );
+    expect(final[0]!.seq).toBe(promised.seq);
     const history = await b.c.history(b.c.conversationWith(alice.userId), { limit: 100 });
     expect(history).toHaveLength(21);
     expect(new Set(history.map((m) => m.id)).size).toBe(21);
@@ -98,14 +130,18 @@ describe('crashes', () => {
     const sent = await Promise.all(
       Array.from({ length: 5 }, (_, i) => a.send(bob.userId, `kept by the server ${i}`)),
     );
-    for (const m of sent) await statusReached(a, aStore, m.id, 'stored');
+    const promised = await Promise.all(sent.map((m) => statusReached(a, aStore, m.id, 'stored')));
     a.close();
     aStore.close();
     // No retransmission can hide a loss now: the server is the only copy.
     await env.server.kill();
     await env.restart();
+    const logged = promised.map((m) => ({ id: m.id, body: m.body, seq: m.seq }));
+    expectLogged(env.dataDir, alice.userId, logged);
     const b = await client(env.proxy, bob);
     const shown = countIncoming(b.c);
+    await connected(b.c);
+    expectLogged(env.dataDir, alice.userId, logged);
     const conv = b.c.conversationWith(alice.userId);
     while (shown.size < sent.length) await nextEvent(b.c, 'message');
     const history = await b.c.history(conv, { limit: 100 });

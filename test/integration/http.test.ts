@@ -22,7 +22,7 @@ describe('HTTP API with the real password hashing cost', () => {
     server = await startServer({
       scrypt: undefined,
       clientPolicy: { ackTimeoutMs: 1234, maxAttempts: 7 },
-      loginLimits: { perUsername: 3, perAddress: 100, windowSeconds: 60 },
+      loginLimits: { perUsername: 3, perAddress: 100 },
     });
   });
   afterAll(() => server.close());

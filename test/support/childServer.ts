@@ -15,12 +15,30 @@ export interface ChildServer {
   stop(): Promise<number | null>;
 }
 
+/** How to start the child. */
+export interface ChildServerOptions {
+  /**
+   * A command prefix the server runs under, e.g. `['ip', 'netns', 'exec', ns]`
+   * (it must exec the command, so that signals reach the server itself).
+   */
+  wrap?: string[];
+}
+
 /** Starts `server/cli.ts` with `args` and waits for its `listening on` line. */
 export function startChildServer(
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  options: ChildServerOptions = {},
 ): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], {
+  const command = [
+    ...(options.wrap ?? []),
+    process.execPath,
+    '--import',
+    'tsx',
+    'server/cli.ts',
+    ...args,
+  ];
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -32,6 +50,10 @@ export function startChildServer(
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
   );
+  // A test that times out must not leave its server running after the run.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {

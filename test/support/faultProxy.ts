@@ -28,7 +28,9 @@ export type PacketName =
   | 'typing:R'
   | 'typing:A'
   | 'typing:N'
-  | 'receipt:N';
+  | 'receipt:N'
+  | 'ping:R'
+  | 'ping:A';
 
 const ANSWER_OF: Record<string, PacketName> = {
   'msg:R': 'msg:A',
@@ -40,10 +42,35 @@ const ANSWER_OF: Record<string, PacketName> = {
   'read:R': 'read:A',
   'status:R': 'status:A',
   'typing:R': 'typing:A',
+  'ping:R': 'ping:A',
 };
 
-/** Decides whether to drop one packet (seen by the proxy in flight). */
-export type DropRule = (packet: PacketName, args: unknown[]) => boolean;
+/** Handshake refusals of the server that the proxy passes on (with their `data`). */
+const REFUSALS: ReadonlySet<string> = new Set([
+  'unauthorized',
+  'protocol_unsupported',
+  'rate_limited',
+]);
+
+/** Packets that name one message by `id` in their first argument. */
+const NAMES_MESSAGE: ReadonlySet<string> = new Set(['msg:R', 'msg:N', 'ack:R', 'ack:N']);
+
+/**
+ * The message id a packet is about: its own `id` (`msg:R`, `msg:N`,
+ * `ack:R`, `ack:N`), or for an answer (`msg:A`, `ack:A`) the `id` of the
+ * request it answers.
+ */
+function messageIdOf(packet: string, args: unknown[]): string | undefined {
+  if (!NAMES_MESSAGE.has(packet)) return undefined;
+  const first = args[0] as { id?: unknown } | undefined;
+  return typeof first?.id === 'string' ? first.id : undefined;
+}
+
+/**
+ * Decides whether to drop one packet (seen by the proxy in flight); `id` is
+ * the message it is about (for an answer: the id its request named), if any.
+ */
+export type DropRule = (packet: PacketName, args: unknown[], id: string | undefined) => boolean;
 
 /**
  * A Socket.IO man-in-the-middle between clients and the im-server. Each
@@ -59,6 +86,16 @@ export interface FaultProxy {
   rules: Set<DropRule>;
   /** Drops the next `count` packets named `packet` (optionally only those matching `match`). */
   dropNext(packet: PacketName, count?: number, match?: (args: unknown[]) => boolean): void;
+  /** Drops the next `count` packets named `packet` about message `id` (answers: of a request naming it). */
+  dropNextFor(packet: PacketName, id: string, count?: number): void;
+  /** How many packets named `packet` about message `id` the proxy has seen (dropped ones included). */
+  seenFor(packet: PacketName, id: string): number;
+  /**
+   * A silent partition: every packet in both directions is dropped, and no
+   * connection is closed (heartbeats between client and proxy go on), until
+   * the returned function is called.
+   */
+  partition(): () => void;
   /** Resolves on the next `packet` the proxy sees: true if it was dropped. */
   waitFor(packet: PacketName): Promise<boolean>;
   /** Packets seen and dropped, by name. */
@@ -95,21 +132,28 @@ export async function createFaultProxy(target: string): Promise<FaultProxy> {
   const rules = new Set<DropRule>();
   const seen = new Map<PacketName, number>();
   const dropped = new Map<PacketName, number>();
+  const seenById = new Map<string, number>();
   const upstreams = new Map<string, { socket: ClientSocket; buffered: unknown[][] }>();
 
   const waiters: { packet: PacketName; resolve: (dropped: boolean) => void }[] = [];
-  const decide = (packet: PacketName, args: unknown[]): boolean => {
+  const decide = (packet: PacketName, args: unknown[], id: string | undefined): boolean => {
     seen.set(packet, (seen.get(packet) ?? 0) + 1);
+    if (id !== undefined)
+      seenById.set(`${packet} ${id}`, (seenById.get(`${packet} ${id}`) ?? 0) + 1);
     for (const rule of rules) {
-      if (rule(packet, args)) {
+      if (rule(packet, args, id)) {
         dropped.set(packet, (dropped.get(packet) ?? 0) + 1);
         return true;
       }
     }
     return false;
   };
-  const shouldDrop = (packet: PacketName, args: unknown[]): boolean => {
-    const drop = decide(packet, args);
+  const shouldDrop = (
+    packet: PacketName,
+    args: unknown[],
+    id = messageIdOf(packet, args),
+  ): boolean => {
+    const drop = decide(packet, args, id);
     for (let i = waiters.length - 1; i >= 0; i--) {
       if (waiters[i]!.packet === packet) waiters.splice(i, 1)[0]!.resolve(drop);
     }
@@ -131,6 +175,24 @@ export async function createFaultProxy(target: string): Promise<FaultProxy> {
         return true;
       };
       rules.add(rule);
+    },
+    dropNextFor(packet, id, count = 1) {
+      let left = count;
+      const rule: DropRule = (p, _args, about) => {
+        if (p !== packet || about !== id || left <= 0) return false;
+        left--;
+        if (left === 0) rules.delete(rule);
+        return true;
+      };
+      rules.add(rule);
+    },
+    seenFor: (packet, id) => seenById.get(`${packet} ${id}`) ?? 0,
+    partition() {
+      const everything: DropRule = () => true;
+      rules.add(everything);
+      return () => {
+        rules.delete(everything);
+      };
     },
     cutAll() {
       for (const socket of io.sockets.sockets.values()) socket.conn.close();
@@ -171,8 +233,10 @@ export async function createFaultProxy(target: string): Promise<FaultProxy> {
       upstream.close();
       // The server refused (its middleware answered): pass the refusal on.
       // The server is unreachable: look unreachable too, so the client retries.
-      if (error.message === 'unauthorized' || error.message === 'protocol_unsupported') {
-        next(new Error(error.message));
+      if (REFUSALS.has(error.message)) {
+        const refusal = new Error(error.message) as Error & { data?: unknown };
+        refusal.data = (error as Error & { data?: unknown }).data;
+        next(refusal);
       } else socket.conn.close();
     });
   });
@@ -191,14 +255,15 @@ export async function createFaultProxy(target: string): Promise<FaultProxy> {
     socket.onAny((event: string, ...args: unknown[]) => {
       const callback =
         typeof args.at(-1) === 'function' ? (args.pop() as (a: unknown) => void) : undefined;
-      if (shouldDrop(event as PacketName, args)) return;
+      const id = messageIdOf(event, args);
+      if (shouldDrop(event as PacketName, args, id)) return;
       if (!callback) {
         upstream.emit(event, ...args);
         return;
       }
       upstream.emit(event, ...args, (answer: unknown) => {
         const name = ANSWER_OF[event];
-        if (name && shouldDrop(name, [answer])) return;
+        if (name && shouldDrop(name, [answer], id)) return;
         callback(answer);
       });
     });

@@ -63,6 +63,12 @@ export interface HistoryReport {
   misordered: number;
   /** Messages acknowledged (msg:A) or drained from a surviving outbox but not in any log. */
   dropped: number;
+  /** Messages in the server's logs more than once (each extra copy counts). */
+  repeated: number;
+  /** Messages in the server's logs that nobody sent (membership entries aside). */
+  phantom: number;
+  /** Conversations whose log is not `seq` 1, 2, 3… without gaps or repeats. */
+  gaps: number;
 }
 
 const keyOf = (m: { from: string; id: string }) => `${m.from}/${m.id}`;
@@ -108,7 +114,8 @@ export function visibility(log: LogRecord[], periods: PeriodRecord[]) {
  * exactly the entries of its person's conversations (of a group, those of
  * the person's membership periods), once each, in `seq` order, with the
  * bodies their senders wrote; and the logs must hold every message whose
- * sender got msg:A or that a surviving device wrote.
+ * sender got msg:A or that a surviving device wrote, once, and no message
+ * nobody sent, each conversation numbered 1, 2, 3… without gaps.
  */
 export function checkHistory(
   sent: SentRecord[],
@@ -119,6 +126,7 @@ export function checkHistory(
   const written = new Map(sent.map((m) => [keyOf(m), m]));
   const { byConv, seenBy } = visibility(log, periods);
   const logged = new Set(log.map(keyOf));
+  const texts = log.filter((r) => r.kind !== 'system');
 
   const report: HistoryReport = {
     devices: devices.length,
@@ -130,6 +138,9 @@ export function checkHistory(
     unexpected: 0,
     misordered: 0,
     dropped: 0,
+    repeated: log.length - logged.size,
+    phantom: texts.filter((r) => !written.has(keyOf(r))).length,
+    gaps: [...byConv.values()].filter((list) => list.some((r, i) => r.seq !== i + 1)).length,
   };
   for (const m of sent) {
     if ((m.acknowledged || m.survivor) && !logged.has(keyOf(m))) report.dropped++;

@@ -12,7 +12,18 @@ export function tempDir(prefix = 'tickline-'): { dir: string; remove: () => void
 /** Cheaper scrypt for tests that create many accounts (auth tests use the real cost). */
 export const FAST_SCRYPT = { N: 2 ** 12, r: 8, p: 1 };
 
-/** Starts an in-process im-server on 127.0.0.1, port 0, with a fresh data dir. */
+/** Messages per second per user in tests (the production default is 30). */
+export const TEST_RATE_LIMIT = 10_000;
+/** Requests in flight per connection in tests: raw-socket tests fire hundreds at once (default 64). */
+export const TEST_MAX_IN_FLIGHT = 10_000;
+
+/**
+ * Starts an in-process im-server on 127.0.0.1, port 0, with a fresh data dir.
+ * Tests send hundreds of messages at once and register many people from one
+ * address in seconds, so the message rate and requests in flight are high and
+ * registrations are not limited unless a test asks; every other limit keeps
+ * its production default.
+ */
 export async function startServer(
   options: Partial<ImServerOptions> = {},
 ): Promise<ImServer & { dataDir: string }> {
@@ -23,7 +34,10 @@ export async function startServer(
     port: 0,
     scrypt: FAST_SCRYPT,
     clientPolicy: { ackTimeoutMs: 200, maxAttempts: 4 },
+    rateLimit: TEST_RATE_LIMIT,
+    maxInFlight: TEST_MAX_IN_FLIGHT,
     ...options,
+    loginLimits: { registrationBurst: 0, ...options.loginLimits },
     dataDir,
   });
   return {

@@ -69,6 +69,9 @@ describe('history checker', () => {
       unexpected: 0,
       misordered: 0,
       dropped: 0,
+      repeated: 0,
+      phantom: 0,
+      gaps: 0,
     });
   });
 
@@ -95,6 +98,56 @@ describe('history checker', () => {
       { from: 'a', to: 'b', id: 'unsure', body: 'x', acknowledged: false, survivor: false },
     ];
     expect(checkHistory([...sent, ...extra], log, clean()).dropped).toBe(2);
+  });
+
+  it('holds the server log to the sent list: each message once, nothing unsent, no gaps', () => {
+    const stray: LogRecord = { conv: AB, seq: 4, from: 'b', to: 'a', id: 'x', body: 'unsent' };
+    expect(checkHistory(sent, [...log, stray], clean())).toMatchObject({ phantom: 1, gaps: 0 });
+    // The same message stored again under a new seq (a store that forgot it took it as new).
+    const again: LogRecord = { ...log[0]!, seq: 4 };
+    expect(checkHistory(sent, [...log, again], clean())).toMatchObject({
+      repeated: 1,
+      phantom: 0,
+      gaps: 0,
+    });
+    // A log that lost seq 2 and numbered on.
+    const gap = [log[0]!, { ...log[2]!, seq: 3 }];
+    expect(checkHistory(sent, gap, clean())).toMatchObject({ gaps: 1, dropped: 1 });
+    const late = [log[0]!, log[2]!, { ...log[1]!, seq: 3 }].map((r, i) => ({ ...r, seq: i + 1 }));
+    expect(checkHistory(sent, late, clean()).gaps).toBe(0);
+  });
+
+  it('a sender crashed for good after msg:A: its message must be in the log and on the recipient', () => {
+    // a's device crashed right after msg:A for a/9; no device of a holds it any more.
+    const crashed: SentRecord = {
+      from: 'a',
+      to: 'b',
+      id: '9',
+      body: 'only the server has it',
+      acknowledged: true,
+      survivor: false,
+    };
+    const all = [...sent, crashed];
+    const kept = [...log, { ...crashed, conv: AB, seq: 4 }];
+    const bHolds = (keys: string[]) => [
+      device('b1', 'b', keys, [
+        ['a/1', 1],
+        ['a/2', 1],
+      ]),
+    ];
+    const withIt = bHolds(['a/1', 'b/1', 'a/2', 'a/9']);
+    withIt[0]!.conversations.get(AB)![3]!.body = crashed.body;
+    // Forgotten by the server: dropped, though the recipient holds nothing wrong.
+    expect(checkHistory(all, log, bHolds(['a/1', 'b/1', 'a/2']))).toMatchObject({
+      dropped: 1,
+      lost: 0,
+    });
+    // Kept, but never reached the recipient: lost.
+    expect(checkHistory(all, kept, bHolds(['a/1', 'b/1', 'a/2']))).toMatchObject({
+      dropped: 0,
+      lost: 1,
+    });
+    expect(checkHistory(all, kept, withIt)).toMatchObject({ dropped: 0, lost: 0, unexpected: 0 });
   });
 });
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { OWASP_SCRYPT, PasswordHasher } from '../../server/passwords';
+import {
+  HasherBusy,
+  OWASP_SCRYPT,
+  PasswordHasher,
+  scryptDerive,
+  type Derive,
+} from '../../server/passwords';
 import { hashToken, newToken } from '../../server/sessions';
 
 describe('passwords', () => {
@@ -21,6 +27,29 @@ describe('passwords', () => {
     clearInterval(watch);
     expect(new Set(hashes).size).toBe(8);
     expect(peak).toBeLessThanOrEqual(2);
+  });
+
+  it('refuses at once with HasherBusy when the queue is full, and counts derivations', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const derive: Derive = async (...args) => {
+      await gate;
+      return scryptDerive(...args);
+    };
+    const hasher = new PasswordHasher(
+      { N: 2 ** 10, r: 8, p: 1 },
+      { concurrency: 1, maxQueue: 2, derive },
+    );
+    const admitted = [hasher.hash('one pw'), hasher.hash('two pw'), hasher.hash('three pw')];
+    const refused = await hasher.hash('four pw').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(HasherBusy);
+    expect((refused as HasherBusy).retryAfterMs).toBeGreaterThanOrEqual(1_000);
+    expect(hasher.derivations).toBe(1);
+    open();
+    expect(await Promise.all(admitted)).toHaveLength(3);
+    expect(hasher.derivations).toBe(3);
+    // With the queue drained, hashing is accepted again.
+    expect(await hasher.verify('four pw', await hasher.hash('four pw'))).toBe(true);
   });
 
   it('makes 256-bit tokens and stores only their hash', () => {

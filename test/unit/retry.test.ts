@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   attemptTimeoutMs,
+  probeTimeoutMs,
   retryBudgetMs,
   sentRetryCapMs,
   sentRetryDelayMs,
   storedRecheckMs,
+  throttleDelayMs,
 } from '../../client/retry';
 import { canAdvance, canApplyReceipt, type OutStatus } from '../../client/status';
 
@@ -64,5 +66,20 @@ describe('status transitions', () => {
     expect(canApplyReceipt('delivered', 'sent')).toBe(false);
     expect(canApplyReceipt('read', 'delivered')).toBe(false);
     expect(canApplyReceipt('delivered', 'read')).toBe(true);
+  });
+});
+
+describe('throttles and probes', () => {
+  it('waits what the server asked plus a small jitter (10% + 50 ms, at most 1 s)', () => {
+    expect(throttleDelayMs(2_000, () => 0)).toBe(2_000);
+    expect(throttleDelayMs(2_000, () => 0.999999)).toBe(2_250);
+    expect(throttleDelayMs(30_000, () => 0.999999)).toBe(31_000);
+    expect(throttleDelayMs(100, () => 0.5)).toBe(130);
+  });
+
+  it('probes a quiet link for the ack timeout, within 1 to 3 s', () => {
+    expect(probeTimeoutMs({ ackTimeoutMs: 5_000, maxAttempts: 5 })).toBe(2_000);
+    expect(probeTimeoutMs({ ackTimeoutMs: 2_000, maxAttempts: 5 })).toBe(2_000);
+    expect(probeTimeoutMs({ ackTimeoutMs: 150, maxAttempts: 5 })).toBe(1_000);
   });
 });

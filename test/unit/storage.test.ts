@@ -205,3 +205,48 @@ describe.each(Object.entries(IMPLEMENTATIONS))('%s, concurrent writers', (_name,
     s.close();
   });
 });
+
+describe.each(Object.entries(IMPLEMENTATIONS))('%s, confirmations owed', (_name, storage) => {
+  it('records one pending ack per pushed message with the message, new or repeated, until settled', async () => {
+    const s = storage();
+    // Pulled and history entries are confirmed otherwise: nothing owed for them.
+    await s.addFromServer(ME, [entry('bob', 'pulled', 1)]);
+    expect(await s.pendingAcks()).toEqual([]);
+    const pushed = await s.addFromServer(ME, [entry('bob', 'b2', 2)], { pendingAck: true });
+    expect(pushed.fresh.map((m) => m.id)).toEqual(['b2']);
+    // A repeat is stored once but owed again (every copy is acknowledged).
+    await s.acksSettled([messageKey('bob', 'b2')]);
+    const again = await s.addFromServer(ME, [entry('bob', 'b2', 2), entry('bob', 'pulled', 1)], {
+      pendingAck: true,
+    });
+    expect(again.fresh).toEqual([]);
+    const owed = (await s.pendingAcks()).sort((x, y) => x.key.localeCompare(y.key));
+    expect(owed).toEqual([
+      { key: messageKey('bob', 'b2'), from: 'bob', id: 'b2' },
+      { key: messageKey('bob', 'pulled'), from: 'bob', id: 'pulled' },
+    ]);
+    await s.acksSettled([messageKey('bob', 'b2')]);
+    await s.acksSettled([messageKey('bob', 'unknown')]);
+    expect((await s.pendingAcks()).map((a) => a.id)).toEqual(['pulled']);
+    expect((await s.history(BOB, { limit: 10 })).map((m) => m.id)).toEqual(['b2', 'pulled']);
+    s.close();
+  });
+});
+
+describe('DexieStorage, confirmations owed across a restart', () => {
+  it('keeps them on disk until settled', async () => {
+    const indexedDB = new IDBFactory();
+    const first = new DexieStorage('restart', { indexedDB, IDBKeyRange });
+    await first.addFromServer(ME, [entry('bob', 'b1', 1)], { pendingAck: true });
+    first.close();
+    const second = new DexieStorage('restart', { indexedDB, IDBKeyRange });
+    expect(await second.pendingAcks()).toEqual([
+      { key: messageKey('bob', 'b1'), from: 'bob', id: 'b1' },
+    ]);
+    await second.acksSettled([messageKey('bob', 'b1')]);
+    second.close();
+    const third = new DexieStorage('restart', { indexedDB, IDBKeyRange });
+    expect(await third.pendingAcks()).toEqual([]);
+    third.close();
+  });
+});

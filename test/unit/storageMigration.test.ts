@@ -87,3 +87,46 @@ describe('the local database of a v1 client', () => {
     s.close();
   });
 });
+
+describe('the local database of a version 3 client', () => {
+  it('gains the store of confirmations owed (empty), with everything else kept', async () => {
+    const indexedDB = new IDBFactory();
+    const conv = directConversationId('me', 'bob');
+    const v3 = new Dexie('v3', { indexedDB, IDBKeyRange });
+    v3.version(3).stores({
+      messages: 'key, [conv+posA+posB+key], status',
+      convs: 'conv',
+      meta: 'name',
+    });
+    await v3.table('messages').put({
+      key: 'bob/b1',
+      id: 'b1',
+      from: 'bob',
+      to: 'me',
+      conv,
+      peer: 'bob',
+      direction: 'in',
+      body: 'hello',
+      seq: 1,
+      ts: 1,
+      posA: 1,
+      posB: 0,
+    });
+    await v3.table('meta').put({ name: 'policy', value: { ackTimeoutMs: 5000, maxAttempts: 5 } });
+    v3.close();
+
+    const s = new DexieStorage('v3', { indexedDB, IDBKeyRange });
+    expect(await s.pendingAcks()).toEqual([]);
+    expect((await s.history(conv, { limit: 10 })).map((m) => m.body)).toEqual(['hello']);
+    expect(await s.getMeta('policy')).toEqual({ ackTimeoutMs: 5000, maxAttempts: 5 });
+    await s.addFromServer(
+      'me',
+      [{ id: 'b2', from: 'bob', to: 'me', conv, seq: 2, ts: 2, body: 'again' }],
+      {
+        pendingAck: true,
+      },
+    );
+    expect((await s.pendingAcks()).map((a) => a.key)).toEqual(['bob/b2']);
+    s.close();
+  });
+});

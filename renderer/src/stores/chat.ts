@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef, watch } from 'vue';
 import { ApiError, fetchUsers } from '../../../client/api';
 import { DexieStorage } from '../../../client/dexieStorage';
-import { ImClient, SendError, type ConnectionState } from '../../../client/imClient';
+import { ImClient, SendError, type ConnectionState, type Throttle } from '../../../client/imClient';
 import type { ConversationSummary, StoredMessage } from '../../../client/storage';
 import {
   isGroupId,
@@ -85,6 +85,8 @@ export const useChatStore = defineStore('chat', () => {
   const filter = ref('');
   /** The server speaks a protocol version this app does not. */
   const incompatible = ref(false);
+  /** What the server holds back now (the engine sends it again by itself). */
+  const throttled = shallowRef<Throttle | undefined>(undefined);
   /** Members of the groups this device has looked at (for headers and names). */
   const groupInfos = shallowRef(new Map<string, GroupInfoA>());
   /** Who is typing where (`conv|userId` → when the indicator goes away). */
@@ -194,6 +196,16 @@ export const useChatStore = defineStore('chat', () => {
     return summaries.value.get(conv)?.left === true;
   }
 
+  /**
+   * The throttle to show in the open conversation: sending too fast
+   * (any conversation), or this conversation's recipient's inbox is full.
+   */
+  const activeThrottle = computed<Throttle | undefined>(() => {
+    const t = throttled.value;
+    if (!t || activeId.value === null) return undefined;
+    return t.code === 'rate_limited' || t.to === activeId.value ? t : undefined;
+  });
+
   /** Outgoing messages that failed and can be resent, waiting for the user. */
   const failedCount = computed(
     () => [...failed.value.values()].filter((m) => !leftGroup(m.conv)).length,
@@ -248,6 +260,9 @@ export const useChatStore = defineStore('chat', () => {
     client.events.on('incompatible', () => {
       if (live()) incompatible.value = true;
     });
+    client.events.on('throttled', (t) => {
+      if (live()) throttled.value = t;
+    });
     client.events.on('typing', ({ conv, from }) => {
       if (live()) setTyping(`${conv}|${from}`, Date.now() + TYPING_SHOW_MS);
     });
@@ -287,6 +302,7 @@ export const useChatStore = defineStore('chat', () => {
     groupInfos.value = new Map();
     filter.value = '';
     incompatible.value = false;
+    throttled.value = undefined;
     for (const key of [...typingTimers.keys()]) setTyping(key, null);
     void conversation.open(null);
   }
@@ -444,6 +460,8 @@ export const useChatStore = defineStore('chat', () => {
     activeConv,
     filter,
     incompatible,
+    throttled,
+    activeThrottle,
     typingNames,
     contacts,
     visibleContacts,

@@ -10,12 +10,17 @@ import { readStored, writeStored } from '../lib/persist';
 export interface AuthError {
   code: string;
   message: string;
+  /** With `rate_limited` and `unavailable`: how long the server asked to wait. */
+  retryAfterMs?: number;
 }
 
 const sessionKey = (serverUrl: string) => `tickline.session:${serverUrl}`;
 
 function toAuthError(error: unknown): AuthError {
-  if (error instanceof ApiError) return { code: error.code, message: error.message };
+  if (error instanceof ApiError) {
+    const { code, message, retryAfterMs } = error;
+    return retryAfterMs === undefined ? { code, message } : { code, message, retryAfterMs };
+  }
   return { code: 'generic', message: error instanceof Error ? error.message : String(error) };
 }
 

@@ -8,7 +8,14 @@ import { expect, test } from '@playwright/test';
 import { io } from 'socket.io-client';
 import { register } from '../../../client/api';
 import { useScenarioServer } from './support/server';
-import { contact, openConversation, PASSWORD, signIn, uniqueName } from './support/ui';
+import {
+  contact,
+  openConversation,
+  PASSWORD,
+  signIn,
+  uniqueName,
+  waitUntilQuiet,
+} from './support/ui';
 
 const server = useScenarioServer();
 const COUNT = 180;
@@ -56,7 +63,9 @@ test('a new device shows recent history and loads older pages as the person scro
       { timeout: 30_000, intervals: [100] },
     )
     .toBe(1);
-  // Each message once, in the server's order, as far as the page shows them.
+  // Each message once, in the server's order, as far as the page shows them, also once the
+  // page is quiet (a copy that comes later counts).
+  await waitUntilQuiet(page);
   const ids = await page
     .locator('[data-testid="message"]')
     .evaluateAll((els) => els.map((el) => el.getAttribute('data-msg-id')));

@@ -14,6 +14,7 @@ import {
   send,
   signUp,
   uniqueName,
+  expectShownOnce,
 } from './support/ui';
 
 // Retry budget: 400 + 800 + 1600 ms without msg:A, then `failed`.
@@ -67,7 +68,7 @@ test('server killed while sending: failed, resend after restart, delivered once'
   await expect(message).toHaveAttribute('data-status', 'delivered');
   // Same id, same place (right after the first message), still once.
   await expect(message).toHaveAttribute('data-msg-id', id!);
-  await expect(outgoing(a, 'Sent while the server is down')).toHaveCount(1);
+  await expectShownOnce(outgoing(a, 'Sent while the server is down'), [a, b]);
   const order = await a
     .locator('[data-testid="message"]')
     .evaluateAll((els) => els.map((el) => el.textContent ?? ''));
@@ -77,7 +78,7 @@ test('server killed while sending: failed, resend after restart, delivered once'
   await expect(a.getByTestId('failed-notice')).toHaveCount(0);
 
   const received = incoming(b, 'Sent while the server is down');
-  await expect(received).toHaveCount(1);
+  await expectShownOnce(received, [b, a]);
   await expect(received).toHaveAttribute('data-msg-id', id!);
   await screenshot(a, 'e2e-3-delivered-after-resend');
   await screenshot(b, 'e2e-3-received');

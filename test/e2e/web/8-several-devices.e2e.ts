@@ -18,6 +18,7 @@ import {
   signUp,
   uniqueName,
   REACHED,
+  expectShownOnce,
 } from './support/ui';
 
 const server = useScenarioServer();
@@ -35,7 +36,7 @@ test('a second device: history, own messages mirrored with status, unread in ste
   await openConversation(bob, nameA);
   await expect(await send(laptop, 'Morning Bob')).toHaveAttribute('data-status', REACHED);
   await send(bob, 'Morning Alice, coffee?');
-  await expect(incoming(laptop, 'coffee?')).toHaveCount(1);
+  await expectShownOnce(incoming(laptop, 'coffee?'), [laptop, bob]);
   await expect(await send(laptop, 'Yes, 10 minutes')).toHaveAttribute('data-status', REACHED);
 
   // Alice signs in on a second device: the conversation's history is there, in order.
@@ -54,13 +55,13 @@ test('a second device: history, own messages mirrored with status, unread in ste
   const fromPhone = await send(phone, 'Sent from my phone');
   await expect(fromPhone).toHaveAttribute('data-status', REACHED);
   const mirrored = outgoing(laptop, 'Sent from my phone');
-  await expect(mirrored).toHaveCount(1);
+  await expectShownOnce(mirrored, [laptop, phone, bob]);
   await expect(mirrored).toHaveAttribute('data-status', REACHED);
   await expect(mirrored).toHaveAttribute(
     'data-msg-id',
     (await fromPhone.getAttribute('data-msg-id'))!,
   );
-  await expect(incoming(bob, 'Sent from my phone')).toHaveCount(1);
+  await expectShownOnce(incoming(bob, 'Sent from my phone'), [bob, phone]);
   expect(await shownOrder(laptop)).toEqual(await shownOrder(phone));
   await screenshot(phone, 'e2e-8-second-device');
 
@@ -80,7 +81,7 @@ test('a second device: history, own messages mirrored with status, unread in ste
   await phone.getByRole('textbox', { name: 'Message' }).fill('Running late');
   await expect(bob.getByTestId('typing')).toContainText(nameA);
   await phone.getByRole('textbox', { name: 'Message' }).press('Enter');
-  await expect(incoming(bob, 'Running late')).toHaveCount(1);
+  await expectShownOnce(incoming(bob, 'Running late'), [bob, phone]);
   await expect(bob.getByTestId('typing')).toHaveCount(0);
 
   // Settings lists both devices, this one marked.

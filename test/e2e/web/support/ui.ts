@@ -166,3 +166,70 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), animations: 'disabled' });
 }
+
+/** How long the pages must show no new bubble and no status change before "once" is judged. */
+export const QUIET_MS = 1_500;
+
+/**
+ * Resolves once `page` has been quiet for `quietMs`: no message bubble
+ * added or removed, no `data-status` changed (a MutationObserver restarts
+ * the clock on each), and none of its own messages still in flight
+ * (`pending` or `sent`, which the engine may retransmit).
+ */
+export async function waitUntilQuiet(page: Page, quietMs = QUIET_MS): Promise<void> {
+  await page.evaluate(
+    (ms) =>
+      new Promise<void>((resolve) => {
+        const isMessage = (n: Node): boolean =>
+          n instanceof Element &&
+          (n.getAttribute('data-testid') === 'message' ||
+            n.querySelector('[data-testid="message"]') !== null);
+        const inFlight = () =>
+          document.querySelector(
+            '[data-testid="message"][data-status="pending"], [data-testid="message"][data-status="sent"]',
+          ) !== null;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const restart = () => {
+          clearTimeout(timer);
+          timer = setTimeout(() => {
+            if (inFlight()) return restart();
+            observer.disconnect();
+            resolve();
+          }, ms);
+        };
+        const observer = new MutationObserver((records) => {
+          const relevant = records.some((r) =>
+            r.type === 'attributes'
+              ? isMessage(r.target)
+              : [...r.addedNodes, ...r.removedNodes].some(isMessage),
+          );
+          if (relevant) restart();
+        });
+        observer.observe(document.body, {
+          subtree: true,
+          childList: true,
+          attributes: true,
+          attributeFilter: ['data-status'],
+        });
+        restart();
+      }),
+    quietMs,
+  );
+}
+
+/**
+ * Asserts that `messages` (the bubbles of one message) shows exactly once,
+ * and still exactly once after `pages` (by default the page of `messages`;
+ * pass the sender's too) have been quiet for `quietMs`: a copy that shows up
+ * after the first, from a retransmission or a catch-up, is caught, where
+ * `toHaveCount(1)` alone passes as soon as the first copy appears.
+ */
+export async function expectShownOnce(
+  messages: Locator,
+  pages: Page[] = [messages.page()],
+  quietMs = QUIET_MS,
+): Promise<void> {
+  await expect(messages).toHaveCount(1);
+  await Promise.all(pages.map((p) => waitUntilQuiet(p, quietMs)));
+  expect(await messages.count(), 'shown once, also once the pages were quiet').toBe(1);
+}

@@ -1,0 +1,28 @@
+/**
+ * Benchmarks measure the server's own capacity, so the limits that keep one
+ * user from hurting the others (which a benchmark's few senders would hit at
+ * once) are turned off or raised: messages per second, requests in flight,
+ * inbox quota, registrations per address, and the password-hash queue (the
+ * benchmarks register users 50 at a time).
+ */
+export const UNLIMITED_ARGS = [
+  '--rate-limit',
+  '0',
+  '--max-in-flight',
+  '0',
+  '--inbox-quota',
+  '0',
+  '--registrations-per-address',
+  '0',
+  '--hash-queue',
+  '10000',
+] as const;
+
+/** {@link UNLIMITED_ARGS} as `createImServer` options. */
+export const UNLIMITED_OPTIONS = {
+  rateLimit: 0,
+  maxInFlight: 0,
+  inboxQuota: 0,
+  loginLimits: { registrationBurst: 0 },
+  hashQueue: 10_000,
+} as const;
