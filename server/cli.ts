@@ -23,7 +23,8 @@ const USAGE = `usage: npm run serve -- [--host H] [--port P] [--data DIR]
 
   --host H                    interface to bind (default 0.0.0.0)
   --port P                    port, 0 picks a free one (default 7420)
-  --data DIR                  data directory, created if absent (default ./data)
+  --data DIR                  data directory, created (0700) if absent; its parent
+                              must exist (default ./data)
   --client-ack-timeout-ms N   retry policy handed to clients (default 5000)
   --client-max-attempts N     retry policy handed to clients (default 5)
   --registration open|closed  whether anyone may create an account (default open)
