@@ -20,8 +20,10 @@ export default defineConfig({
       'test/integration/ackRetransmit.test.ts',
       'test/integration/badInput.test.ts',
     ],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // A mutant that hangs a test is caught by this timeout (a failure) well
+    // before Stryker's own timeout would end the whole run.
+    testTimeout: 10_000,
+    hookTimeout: 10_000,
     fileParallelism: false,
   },
 });

@@ -342,21 +342,28 @@ export class ImClient {
     return this.outbox.resend(id, Date.now() + retryBudgetMs(this.policy));
   }
 
-  /** Resends every failed message that can still go; returns how many. */
-  async resendAllFailed(): Promise<number> {
-    const failed = await this.failedMessages();
+  /**
+   * Resends every failed message that can still go (only those of `conv`
+   * when given); returns how many.
+   */
+  async resendAllFailed(conv?: ConversationId): Promise<number> {
+    const failed = await this.failedMessages(conv);
     const results = await Promise.all(failed.map((m) => this.resend(m.id)));
     return results.filter(Boolean).length;
   }
 
   /**
    * Outgoing messages of this device that failed and wait for the person
-   * (not those to a group they are no longer in: nothing can send those).
+   * (not those to a group they are no longer in: nothing can send those);
+   * only those of `conv` when given.
    */
-  async failedMessages(): Promise<StoredMessage[]> {
+  async failedMessages(conv?: ConversationId): Promise<StoredMessage[]> {
     const failed = await this.storage.outgoingByStatus(['failed']);
     const open: StoredMessage[] = [];
-    for (const m of failed) if (!(await this.undeliverable(m))) open.push(m);
+    for (const m of failed) {
+      if (conv !== undefined && m.conv !== conv) continue;
+      if (!(await this.undeliverable(m))) open.push(m);
+    }
     return open;
   }
 

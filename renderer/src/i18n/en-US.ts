@@ -61,8 +61,12 @@ export default {
     connected: 'Connected',
     connecting: 'Connecting…',
     offline: 'Offline',
-    reconnecting: 'Reconnecting to the server… Messages you send now will go out when it is back.',
-    offlineBanner: 'You are offline. Messages you send now will go out when the server is back.',
+    reconnecting:
+      'Reconnecting to the server… Messages you send now are retried for about {time}; if the server is still away then, you can resend them.',
+    offlineBanner:
+      'You are offline. Messages you send now are retried for about {time}; if the server is still away then, you can resend them.',
+    minutes: '{n} minutes',
+    seconds: '1 second | {n} seconds',
     incompatible: 'This server runs a different version of Tickline. Update the app to connect.',
     throttled:
       'You are sending faster than the server allows. Your messages will go out in {seconds} s.',
@@ -76,6 +80,7 @@ export default {
     online: 'online',
     offline: 'offline',
     unread: 'no unread messages | 1 unread message | {count} unread messages',
+    failed: 'no messages not delivered | 1 message not delivered | {count} messages not delivered',
     you: 'You: {text}',
     noMessages: 'No messages yet',
     group: 'group',
@@ -101,7 +106,8 @@ export default {
     hint: 'Enter to send · Shift+Enter for a new line',
     tooLarge:
       'This message is too long to send ({size} of {limit} allowed). Shorten it or split it up.',
-    offline: 'Offline — your message will be sent when the connection is back.',
+    offline:
+      'Offline — your message is retried for a while; if the server stays away, you can resend it.',
   },
   status: {
     pending: 'Sending',

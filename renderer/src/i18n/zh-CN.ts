@@ -65,8 +65,12 @@ const zh: Shape<typeof en> = {
     connected: '已连接',
     connecting: '正在连接…',
     offline: '离线',
-    reconnecting: '正在重新连接服务器…现在发送的消息会在恢复连接后发出。',
-    offlineBanner: '你已离线。现在发送的消息会在服务器恢复后发出。',
+    reconnecting:
+      '正在重新连接服务器…现在发送的消息会重试约 {time}；届时服务器仍未恢复的话，你可以重新发送。',
+    offlineBanner:
+      '你已离线。现在发送的消息会重试约 {time}；届时服务器仍未恢复的话，你可以重新发送。',
+    minutes: '{n} 分钟',
+    seconds: '{n} 秒',
     throttled: '你的发送速度超过了服务器的限制，消息将在 {seconds} 秒后发出。',
     inboxFull: '{name} 有太多未接收的消息，你的消息会在对方接收后发出。',
     incompatible: '这台服务器运行的是另一个版本的 Tickline。请更新应用后再连接。',
@@ -79,6 +83,7 @@ const zh: Shape<typeof en> = {
     online: '在线',
     offline: '离线',
     unread: '没有未读消息 | 1 条未读消息 | {count} 条未读消息',
+    failed: '没有未送达的消息 | 1 条消息未送达 | {count} 条消息未送达',
     you: '我：{text}',
     group: '群组',
     groupNews: '群组有变动',
@@ -103,7 +108,7 @@ const zh: Shape<typeof en> = {
     send: '发送',
     hint: 'Enter 发送 · Shift+Enter 换行',
     tooLarge: '消息太长，无法发送（{size}，上限 {limit}）。请缩短或分开发送。',
-    offline: '离线——连接恢复后将发送你的消息。',
+    offline: '离线——你的消息会重试一段时间；服务器一直未恢复的话，你可以重新发送。',
   },
   status: {
     pending: '发送中',

@@ -4,7 +4,9 @@ import { ApiError, fetchUsers } from '../../../client/api';
 import { DexieStorage } from '../../../client/dexieStorage';
 import { ImClient, SendError, type ConnectionState, type Throttle } from '../../../client/imClient';
 import type { ConversationSummary, StoredMessage } from '../../../client/storage';
+import { retryBudgetMs } from '../../../client/retry';
 import {
+  DEFAULT_CLIENT_POLICY,
   isGroupId,
   TYPING_SHOW_MS,
   type ConversationId,
@@ -14,6 +16,7 @@ import {
 } from '../../../protocol';
 import { desktopBridge } from '../desktop/desktop';
 import { useConversationStore } from './conversation';
+import { useDraftsStore } from './drafts';
 
 /** One entry of the contact list: a person, or a group. */
 export interface Contact {
@@ -29,6 +32,8 @@ export interface Contact {
   /** Groups: the person is no longer a member. */
   left: boolean;
   unread: number;
+  /** Outgoing messages of this conversation that failed and wait for the person. */
+  failed: number;
   last: StoredMessage | undefined;
   /** Last activity in the conversation (server time where known). */
   activity: number;
@@ -67,6 +72,7 @@ function isFocused(): boolean {
  */
 export const useChatStore = defineStore('chat', () => {
   const conversation = useConversationStore();
+  const drafts = useDraftsStore();
   const engine = shallowRef<ImClient | null>(null);
   let storage: DexieStorage | undefined;
   let hooks: ChatHooks | undefined;
@@ -131,9 +137,26 @@ export const useChatStore = defineStore('chat', () => {
       .map((key) => nameOf(key.slice(conv.length + 1)));
   });
 
+  /** A group the person is no longer in: its failed messages cannot be resent. */
+  function leftGroup(conv: string): boolean {
+    return summaries.value.get(conv)?.left === true;
+  }
+
+  /** Failed messages that can be resent, counted by contact-list entry. */
+  const failedByEntry = computed(() => {
+    const counts = new Map<string, number>();
+    for (const m of failed.value.values()) {
+      if (leftGroup(m.conv)) continue;
+      const entry = entryOf(m);
+      counts.set(entry, (counts.get(entry) ?? 0) + 1);
+    }
+    return counts;
+  });
+
   /** Every other person and every group, most recent activity first. */
   const contacts = computed<Contact[]>(() => {
     const myId = me.value?.userId;
+    const failedOf = failedByEntry.value;
     const live = connection.value === 'connected';
     const people: Contact[] = users.value
       .filter((u) => u.userId !== myId)
@@ -147,6 +170,7 @@ export const useChatStore = defineStore('chat', () => {
           online: live && user.online,
           left: false,
           unread: c?.unread ?? 0,
+          failed: failedOf.get(user.userId) ?? 0,
           last: c?.last,
           activity: c?.activity ?? 0,
         };
@@ -160,6 +184,7 @@ export const useChatStore = defineStore('chat', () => {
         online: false,
         left: c.left === true,
         unread: c.unread,
+        failed: failedOf.get(c.conv) ?? 0,
         last: c.last,
         activity: c.activity,
       }));
@@ -191,11 +216,6 @@ export const useChatStore = defineStore('chat', () => {
     return n;
   });
 
-  /** A group the person is no longer in: its failed messages cannot be resent. */
-  function leftGroup(conv: string): boolean {
-    return summaries.value.get(conv)?.left === true;
-  }
-
   /**
    * The throttle to show in the open conversation: sending too fast
    * (any conversation), or this conversation's recipient's inbox is full.
@@ -206,10 +226,24 @@ export const useChatStore = defineStore('chat', () => {
     return t.code === 'rate_limited' || t.to === activeId.value ? t : undefined;
   });
 
-  /** Outgoing messages that failed and can be resent, waiting for the user. */
+  /** Outgoing messages that failed and can be resent, waiting for the user (all conversations). */
   const failedCount = computed(
     () => [...failed.value.values()].filter((m) => !leftGroup(m.conv)).length,
   );
+
+  /** Failed messages of the open conversation (what its Resend-all notice offers). */
+  const activeFailedCount = computed(() =>
+    activeId.value === null ? 0 : (failedByEntry.value.get(activeId.value) ?? 0),
+  );
+
+  /**
+   * How long an unacknowledged message is retried before it is `failed`, in
+   * ms (for the banners). A function: the engine's policy is fetched from
+   * the server after start and is not reactive.
+   */
+  function retryBudget(): number {
+    return retryBudgetMs(engine.value?.retryPolicy ?? DEFAULT_CLIENT_POLICY);
+  }
 
   watch(totalUnread, (n) => desktopBridge()?.setUnreadCount(n));
 
@@ -221,6 +255,7 @@ export const useChatStore = defineStore('chat', () => {
     baseUrl = url;
     token = session.token;
     me.value = session;
+    drafts.use(url, session.userId);
     storage = new DexieStorage(databaseName(url, session.userId));
     const client = markRaw(new ImClient({ url, token, userId: session.userId, storage }));
     engine.value = client;
@@ -294,6 +329,7 @@ export const useChatStore = defineStore('chat', () => {
     engine.value = null;
     storage = undefined;
     me.value = null;
+    drafts.use(null);
     connection.value = 'offline';
     users.value = [];
     summaries.value = new Map();
@@ -422,9 +458,10 @@ export const useChatStore = defineStore('chat', () => {
     await engine.value?.resend(id);
   }
 
-  /** Sends every failed message again. */
-  async function resendAll(): Promise<void> {
-    await engine.value?.resendAllFailed();
+  /** Sends every failed message of one conversation again (default: the open one). */
+  async function resendAll(entryId: string | null = activeId.value): Promise<void> {
+    const conv = entryId === null ? undefined : convOf(entryId);
+    if (conv) await engine.value?.resendAllFailed(conv);
   }
 
   /** The engine, for group management and message info (throws when signed out). */
@@ -468,6 +505,9 @@ export const useChatStore = defineStore('chat', () => {
     activeContact,
     totalUnread,
     failedCount,
+    failedByEntry,
+    activeFailedCount,
+    retryBudget,
     nameOf,
     start,
     stop,

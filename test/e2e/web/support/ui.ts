@@ -233,3 +233,8 @@ export async function expectShownOnce(
   await Promise.all(pages.map((p) => waitUntilQuiet(p, quietMs)));
   expect(await messages.count(), 'shown once, also once the pages were quiet').toBe(1);
 }
+
+/** The open conversation's `Message` box. */
+export function messageBox(page: Page): Locator {
+  return page.getByRole('textbox', { name: 'Message' });
+}
