@@ -3,7 +3,8 @@
  * user from hurting the others (which a benchmark's few senders would hit at
  * once) are turned off or raised: messages per second, requests in flight,
  * inbox quota, registrations per address, and the password-hash queue (the
- * benchmarks register users 50 at a time).
+ * benchmarks register users 50 at a time). Anyone may register (the
+ * benchmarks create their own people).
  */
 export const UNLIMITED_ARGS = [
   '--rate-limit',
@@ -16,6 +17,8 @@ export const UNLIMITED_ARGS = [
   '0',
   '--hash-queue',
   '10000',
+  '--registration',
+  'open',
 ] as const;
 
 /** {@link UNLIMITED_ARGS} as `createImServer` options. */
@@ -25,4 +28,5 @@ export const UNLIMITED_OPTIONS = {
   inboxQuota: 0,
   loginLimits: { registrationBurst: 0 },
   hashQueue: 10_000,
+  registration: 'open',
 } as const;

@@ -21,6 +21,9 @@ export interface Identity extends Profile {
   deviceId: string;
 }
 
+/** Who may create an account (see `ImServerOptions.registration`). */
+export type RegistrationMode = 'open' | 'invite' | 'closed';
+
 /** Name given to a device whose client did not name it. */
 export const UNNAMED_DEVICE = 'Unnamed device';
 
@@ -48,7 +51,7 @@ export class Accounts {
     private readonly store: Store,
     private readonly hasher: PasswordHasher,
     private readonly limiter: LoginLimiter,
-    private readonly registrationOpen: boolean,
+    private readonly registration: RegistrationMode,
   ) {
     for (const u of store.allUsers()) {
       this.directory.set(u.id, { userId: u.id, username: u.username, displayName: u.displayName });
@@ -57,7 +60,11 @@ export class Accounts {
 
   /** Creates an account and signs it in; `address` is rate-limited before hashing. */
   async register(input: RegisterBody, address: string): Promise<AccountResult> {
-    if (!this.registrationOpen) return { ok: false, code: 'registration_closed' };
+    if (this.registration === 'closed') return { ok: false, code: 'registration_closed' };
+    // TODO(issue 10): `invite` requires an invite once the first account exists.
+    if (this.registration === 'invite' && this.directory.size > 0) {
+      return { ok: false, code: 'registration_closed' };
+    }
     if (this.store.userByName(input.username)) return { ok: false, code: 'username_taken' };
     const wait = this.limiter.registration(address);
     if (wait !== undefined) return { ok: false, code: 'rate_limited', retryAfterMs: wait };

@@ -15,7 +15,7 @@ import { DEFAULT_LOGIN_LIMITS } from './loginLimiter';
 
 const USAGE = `usage: npm run serve -- [--host H] [--port P] [--data DIR]
                           [--client-ack-timeout-ms N] [--client-max-attempts N]
-                          [--registration open|closed] [--retention-days N]
+                          [--registration open|invite|closed] [--retention-days N]
                           [--min-protocol N] [--log-level LEVEL]
                           [--rate-limit N] [--max-connections-per-user N]
                           [--max-in-flight N] [--inbox-quota N] [--hash-queue N]
@@ -27,7 +27,9 @@ const USAGE = `usage: npm run serve -- [--host H] [--port P] [--data DIR]
                               must exist (default ./data)
   --client-ack-timeout-ms N   retry policy handed to clients (default 5000)
   --client-max-attempts N     retry policy handed to clients (default 5)
-  --registration open|closed  whether anyone may create an account (default open)
+  --registration MODE         who may create an account: open (anyone), invite
+                              (the first account, then invited people), closed
+                              (default invite)
   --closed-registration       the same as --registration closed
   --retention-days N          delete messages older than N days (default: keep)
   --min-protocol N            refuse clients older than protocol N (default 1)
@@ -122,9 +124,9 @@ async function main(): Promise<void> {
       100,
     ),
   });
-  const registration = values.registration ?? (values['closed-registration'] ? 'closed' : 'open');
-  if (registration !== 'open' && registration !== 'closed') {
-    throw new UsageError(`--registration must be open or closed, got "${registration}"`);
+  const registration = values.registration ?? (values['closed-registration'] ? 'closed' : 'invite');
+  if (registration !== 'open' && registration !== 'invite' && registration !== 'closed') {
+    throw new UsageError(`--registration must be open, invite or closed, got "${registration}"`);
   }
   const retentionDays =
     values['retention-days'] === undefined
@@ -166,7 +168,7 @@ async function main(): Promise<void> {
     port,
     dataDir: values.data,
     clientPolicy,
-    registrationOpen: registration === 'open',
+    registration,
     retentionDays,
     minProtocol,
     webRoot: existsSync(webRoot) ? webRoot : undefined,

@@ -9,7 +9,7 @@ import {
   MAX_HTTP_BODY_BYTES,
   type ClientPolicy,
 } from '../protocol';
-import { Accounts } from './accounts';
+import { Accounts, type RegistrationMode } from './accounts';
 import { GroupCommit } from './groupCommit';
 import { registerHttp } from './http';
 import { createLogger } from './logger';
@@ -53,8 +53,12 @@ export interface ImServerOptions {
   port?: number;
   /** Retry policy served at `/api/config`. */
   clientPolicy?: ClientPolicy;
-  /** When false, `/api/register` answers `registration_closed`. */
-  registrationOpen?: boolean;
+  /**
+   * Who may create an account: `open` (anyone who reaches the port), `invite`
+   * (the first account on an empty server, then only with an invite), or
+   * `closed`. Default `invite`.
+   */
+  registration?: RegistrationMode;
   /** Password hashing cost; OWASP's scrypt parameters unless overridden. */
   scrypt?: ScryptParams;
   /** How many password hashes may run at once. */
@@ -118,7 +122,7 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
     store,
     hasher,
     new LoginLimiter(options.loginLimits, clock),
-    options.registrationOpen ?? true,
+    options.registration ?? 'invite',
   );
   const limits = new MessageLimits(
     store.db,

@@ -81,7 +81,7 @@ describe('server/cli.ts', () => {
     expect(retention.stderr).toContain('--retention-days must be an integer from 1 to 36500');
     const registration = runCli(['--registration', 'maybe']);
     expect(registration.status).toBe(1);
-    expect(registration.stderr).toContain('--registration must be open or closed');
+    expect(registration.stderr).toContain('--registration must be open, invite or closed');
     const rate = runCli(['--rate-limit', 'lots']);
     expect(rate.status).toBe(1);
     expect(rate.stderr).toContain('--rate-limit must be an integer from 0 to');

@@ -133,7 +133,7 @@ describe('HTTP API with the real password hashing cost', () => {
 
 describe('closed registration', () => {
   it('answers 403 registration_closed', async () => {
-    const server = await startServer({ registrationOpen: false });
+    const server = await startServer({ registration: 'closed' });
     const r = await post(`${server.url}/api/register`, {
       username: 'erin',
       password: 'long enough pw',

@@ -24,6 +24,9 @@ export interface ChildServerOptions {
   wrap?: string[];
 }
 
+/** Flags every child server gets before the test's own (which override them). */
+export const CHILD_DEFAULT_ARGS: readonly string[] = ['--registration', 'open'];
+
 /** Starts `server/cli.ts` with `args` and waits for its `listening on` line. */
 export function startChildServer(
   args: string[],
@@ -36,6 +39,8 @@ export function startChildServer(
     '--import',
     'tsx',
     'server/cli.ts',
+    // Tests register people freely unless they ask otherwise (a later flag wins).
+    ...CHILD_DEFAULT_ARGS,
     ...args,
   ];
   const child = spawn(command[0]!, command.slice(1), {

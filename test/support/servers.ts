@@ -36,6 +36,7 @@ export async function startServer(
     clientPolicy: { ackTimeoutMs: 200, maxAttempts: 4 },
     rateLimit: TEST_RATE_LIMIT,
     maxInFlight: TEST_MAX_IN_FLIGHT,
+    registration: 'open',
     ...options,
     loginLimits: { registrationBurst: 0, ...options.loginLimits },
     dataDir,

@@ -1,9 +1,12 @@
+import accounts from './accounts.zh-CN';
+import desktop from './desktop.zh-CN';
 import type en from './en-US';
-
-type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
+import type { Shape } from './shape';
 
 /** 简体中文 messages (same keys as en-US). */
 const zh: Shape<typeof en> = {
+  ...accounts,
+  ...desktop,
   app: { name: 'Tickline', tagline: '在你自己的局域网里，消息必达。' },
   setup: {
     title: '设置 Tickline',
