@@ -15,12 +15,12 @@ export default defineConfig({
       outDir: at('out/main'),
       // Dependencies stay in node_modules (better-sqlite3 is native: installers
       // rebuild it for Electron and unpack it from the asar; from the sources,
-      // `npm start` builds an Electron copy apart from Node's, see sqliteBinding.ts).
+      // `npm start` builds an Electron copy apart from Node's, see desktop/sqliteBinding.ts).
       externalizeDeps: true,
       rolldownOptions: {
         input: {
           index: at('electron/main/index.ts'),
-          serverProcess: at('electron/main/serverProcess.ts'),
+          serverProcess: at('desktop/serverProcess.ts'),
         },
         output: { format: 'es', entryFileNames: '[name].js' },
       },

@@ -7,14 +7,14 @@ import tseslint from 'typescript-eslint';
 const NO_ELECTRON = { name: 'electron', message: 'Only electron/ may import electron.' };
 
 /** Module boundaries (docs/ARCHITECTURE.md §1): what each layer must not import. */
-function layer(files, forbidden, extra = []) {
+function layer(files, forbidden, extra = [], { electron = false } = {}) {
   return {
     files,
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: [NO_ELECTRON],
+          paths: electron ? [] : [NO_ELECTRON],
           patterns: [
             ...forbidden.map((dir) => ({
               // The top-level directory, reached by climbing out of this one.
@@ -66,16 +66,38 @@ export default tseslint.config(
       ],
     },
   },
-  layer(['protocol/**/*.ts'], ['server', 'client', 'renderer', 'electron', 'test', 'bench']),
+  layer(
+    ['protocol/**/*.ts'],
+    ['server', 'client', 'renderer', 'electron', 'desktop', 'test', 'bench'],
+  ),
   layer(
     ['client/**/*.ts'],
-    ['server', 'renderer', 'electron', 'test', 'bench'],
+    ['server', 'renderer', 'electron', 'desktop', 'test', 'bench'],
     [{ group: ['node:*'], message: 'client/ runs in browsers: no Node-only modules.' }],
   ),
-  layer(['server/**/*.ts'], ['client', 'renderer', 'electron', 'test', 'bench']),
-  layer(['renderer/**/*.ts', 'renderer/**/*.vue'], ['server', 'electron', 'test', 'bench']),
+  layer(['server/**/*.ts'], ['client', 'renderer', 'electron', 'desktop', 'test', 'bench']),
+  layer(
+    ['renderer/**/*.ts', 'renderer/**/*.vue'],
+    ['server', 'electron', 'test', 'bench'],
+    [
+      {
+        // Top-level desktop/ (renderer/src/desktop/, one level up, is the renderer's own).
+        group: [2, 3, 4].flatMap((up) => [
+          `${'../'.repeat(up)}desktop`,
+          `${'../'.repeat(up)}desktop/**`,
+        ]),
+        message: 'renderer/ must not import desktop/ (see docs/ARCHITECTURE.md).',
+      },
+    ],
+  ),
+  // desktop/: the Node-only logic of the desktop app, testable without Electron.
+  layer(['desktop/**/*.ts'], ['client', 'renderer', 'electron', 'test', 'bench']),
+  // electron/: windows, protocol, IPC, tray; its logic comes from desktop/.
+  layer(['electron/**/*.ts'], ['client', 'renderer', 'server', 'test', 'bench'], [], {
+    electron: true,
+  }),
   {
-    files: ['electron/**/*.ts', 'test/e2e/electron/**/*.ts'],
+    files: ['test/e2e/electron/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
   prettier,

@@ -11,6 +11,8 @@ export default defineConfig({
     environment: 'node',
     include: [
       'test/unit/outbox.test.ts',
+      'test/unit/acks.test.ts',
+      'test/unit/groupCommit.test.ts',
       'test/unit/storage.test.ts',
       'test/unit/store.test.ts',
       'test/integration/sixPackets.test.ts',

@@ -39,7 +39,17 @@ interface Answer {
 
 /** Starts the server as a child process; resolves once it listens. */
 function startServer(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const args = ['server/cli.ts', '--host', '127.0.0.1', '--port', '0', '--data', dataDir, '--registration', 'open'];
+  const args = [
+    'server/cli.ts',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--data',
+    dataDir,
+    '--registration',
+    'open',
+  ];
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', ...args, '--log-level', 'warn', ...SERVER_ARGS],

@@ -4,7 +4,8 @@
  * once) are turned off or raised: messages per second, requests in flight,
  * inbox quota, registrations per address, and the password-hash queue (the
  * benchmarks register users 50 at a time). Anyone may register (the
- * benchmarks create their own people).
+ * benchmarks create their own people). Plain http, as the bare Socket.IO
+ * relay they are compared with (like with like), and no LAN advertising.
  */
 export const UNLIMITED_ARGS = [
   '--rate-limit',
@@ -19,6 +20,10 @@ export const UNLIMITED_ARGS = [
   '10000',
   '--registration',
   'open',
+  '--tls',
+  'off',
+  '--discovery',
+  'off',
 ] as const;
 
 /** {@link UNLIMITED_ARGS} as `createImServer` options. */
@@ -29,4 +34,6 @@ export const UNLIMITED_OPTIONS = {
   loginLimits: { registrationBurst: 0 },
   hashQueue: 10_000,
   registration: 'open',
+  tls: 'off',
+  discovery: false,
 } as const;

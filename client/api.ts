@@ -46,7 +46,8 @@ export function retryAfterOf(
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-async function call(url: string, init: RequestInit): Promise<unknown> {
+/** Makes one HTTP call; a failure becomes an {@link ApiError} with the server's code. */
+export async function call(url: string, init: RequestInit): Promise<unknown> {
   let response: Response;
   try {
     response = await fetch(url, init);
@@ -69,7 +70,8 @@ async function call(url: string, init: RequestInit): Promise<unknown> {
   return json;
 }
 
-function post(url: string, body: unknown): Promise<unknown> {
+/** POSTs a JSON body. */
+export function post(url: string, body: unknown): Promise<unknown> {
   return call(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -109,7 +111,8 @@ export async function fetchUsers(baseUrl: string, token: string): Promise<User[]
   return usersResponseSchema.parse(json).users;
 }
 
-function authorized(token: string, init: RequestInit = {}): RequestInit {
+/** `init` with the bearer token of a session. */
+export function authorized(token: string, init: RequestInit = {}): RequestInit {
   return { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` } };
 }
 

@@ -18,6 +18,10 @@ export const ERROR_CODES = [
   'inbox_full',
   'unknown_event',
   'unavailable',
+  'invite_required',
+  'account_disabled',
+  'last_admin',
+  'invalid_code',
 ] as const;
 
 /** One error code. */

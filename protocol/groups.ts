@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { conversationIdSchema } from './conversations';
 import { MAX_GROUP_MEMBERS, MAX_GROUP_NAME } from './limits';
+import { visibleNameSchema } from './names';
 
 const userId = z
   .string()
@@ -8,14 +9,10 @@ const userId = z
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/);
 
-/** A group's name: 1–64 characters after trimming, no control characters. */
-export const groupNameSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(MAX_GROUP_NAME)
-  // eslint-disable-next-line no-control-regex
-  .regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters');
+/** A group's name: the rules of display names (NFC, no control, bidi or zero-width characters). */
+export const groupNameSchema = visibleNameSchema(1, MAX_GROUP_NAME);
+/** A group name inside a stored system entry: entries written before the rules above still replay. */
+const eventNameSchema = z.string().min(1).max(MAX_GROUP_NAME);
 
 /** A member's role in a group. */
 export const roleSchema = z.enum(['admin', 'member']);
@@ -27,8 +24,8 @@ export type Role = z.infer<typeof roleSchema>;
  * (its author is the entry's `from`): every device replays them in order.
  */
 export const groupEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('created'), name: groupNameSchema, users: z.array(userId) }),
-  z.object({ type: z.literal('renamed'), name: groupNameSchema }),
+  z.object({ type: z.literal('created'), name: eventNameSchema, users: z.array(userId) }),
+  z.object({ type: z.literal('renamed'), name: eventNameSchema }),
   z.object({ type: z.literal('added'), users: z.array(userId) }),
   z.object({ type: z.literal('removed'), users: z.array(userId) }),
   z.object({ type: z.literal('left') }),

@@ -2,6 +2,8 @@ export * from './limits';
 export * from './errors';
 export * from './conversations';
 export * from './groups';
+export * from './names';
 export * from './schemas';
+export * from './accounts';
 export * from './events';
 export * from './parse';

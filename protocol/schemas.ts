@@ -9,6 +9,7 @@ import {
   OFFLINE_MAX_LIMIT,
   STATUS_MAX_IDS,
 } from './limits';
+import { visibleNameSchema } from './names';
 
 const ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 
@@ -300,23 +301,24 @@ export const usernameSchema = z
   .transform((s) => s.toLowerCase());
 /** Passwords: 8–256 characters. */
 export const passwordSchema = z.string().min(8).max(256);
-/** Display names: 1–64 characters after trimming. */
-export const displayNameSchema = z.string().trim().min(1).max(64);
-/** Device names ("Firefox on Linux"): 1–64 characters after trimming, no control characters. */
-export const deviceNameSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(MAX_DEVICE_NAME)
-  // eslint-disable-next-line no-control-regex
-  .regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters');
+/**
+ * Display names: NFC, 1–64 characters after trimming, no control, bidi or
+ * zero-width characters (see `names.ts`).
+ */
+export const displayNameSchema = visibleNameSchema(1, 64);
+/** Device names ("Firefox on Linux"): the same rules as display names, 1–64 characters. */
+export const deviceNameSchema = visibleNameSchema(1, MAX_DEVICE_NAME);
 
-/** `POST /api/register` body. */
+/** An invite or password-reset code: 16–64 of `A-Z a-z 0-9 _ -`. */
+export const codeSchema = z.string().trim().min(16).max(64).regex(ID_PATTERN, 'not a valid code');
+
+/** `POST /api/register` body; `invite` is needed in `invite` mode once the first account exists. */
 export const registerBodySchema = z.object({
   username: usernameSchema,
   password: passwordSchema,
   displayName: displayNameSchema.optional(),
   deviceName: deviceNameSchema.optional(),
+  invite: codeSchema.optional(),
 });
 /** `POST /api/register` body. */
 export type RegisterBody = z.infer<typeof registerBodySchema>;
@@ -338,6 +340,10 @@ export const sessionSchema = z.object({
   token: z.string(),
   /** The device this sign-in created (absent in sessions saved by older clients). */
   deviceId: z.string().optional(),
+  /** When the session ends unless used before (it slides with each use). */
+  expiresAt: tsSchema.optional(),
+  /** The person may use the admin endpoints. */
+  isAdmin: z.boolean().optional(),
 });
 /** Answer of register and login. */
 export type Session = z.infer<typeof sessionSchema>;
@@ -365,6 +371,8 @@ export const deviceSchema = z.object({
   current: z.boolean(),
   /** Has a live connection now. */
   online: z.boolean(),
+  /** When its session ends unless used before. */
+  expiresAt: tsSchema.optional(),
 });
 /** One device of the person. */
 export type Device = z.infer<typeof deviceSchema>;

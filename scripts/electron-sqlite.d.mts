@@ -1,6 +1,6 @@
 /** Types of scripts/electron-sqlite.mjs (used by `npm start`'s prestart step and its tests). */
 
-/** What a build was made for (same fields as `BindingStamp` in electron/main/sqliteBinding.ts). */
+/** What a build was made for (same fields as `BindingStamp` in desktop/sqliteBinding.ts). */
 export interface Stamp {
   electron: string;
   betterSqlite3: string;
@@ -8,7 +8,7 @@ export interface Stamp {
   arch: string;
 }
 
-/** Same folder as ELECTRON_SQLITE_DIR in electron/main/sqliteBinding.ts. */
+/** Same folder as ELECTRON_SQLITE_DIR in desktop/sqliteBinding.ts. */
 export const ELECTRON_SQLITE_DIR: string;
 /** The Electron binary and version, or why it cannot run. */
 export function findElectron():

@@ -1,7 +1,7 @@
 // better-sqlite3 built for Electron, kept apart from Node's copy in
 // node_modules/better-sqlite3 (which the test suites use). `npm start` runs
 // scripts/prestart.mjs, which uses this module to (re)build it when it is
-// missing or stale; electron/main/sqliteBinding.ts reads the same folder and
+// missing or stale; desktop/sqliteBinding.ts reads the same folder and
 // stamp at run time. See docs/DESKTOP.md ("Running it from the sources").
 import {
   cpSync,
@@ -15,7 +15,7 @@ import {
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-/** Same folder as ELECTRON_SQLITE_DIR in electron/main/sqliteBinding.ts. */
+/** Same folder as ELECTRON_SQLITE_DIR in desktop/sqliteBinding.ts. */
 export const ELECTRON_SQLITE_DIR = 'node_modules/.cache/tickline-electron-sqlite';
 
 const require = createRequire(import.meta.url);

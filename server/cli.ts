@@ -12,14 +12,18 @@ import { createImServer, DEFAULT_LIMITS } from './index';
 import { DATA_DIR_ERROR } from './dataDir';
 import { createLogger } from './logger';
 import { DEFAULT_LOGIN_LIMITS } from './loginLimiter';
+import { readPair, type TlsPair } from './tls';
 
 const USAGE = `usage: npm run serve -- [--host H] [--port P] [--data DIR]
                           [--client-ack-timeout-ms N] [--client-max-attempts N]
-                          [--registration open|invite|closed] [--retention-days N]
+                          [--registration open|invite|closed] [--session-days N]
+                          [--retention-days N]
                           [--min-protocol N] [--log-level LEVEL]
                           [--rate-limit N] [--max-connections-per-user N]
                           [--max-in-flight N] [--inbox-quota N] [--hash-queue N]
                           [--registrations-per-address N]
+                          [--tls auto|off] [--tls-cert FILE --tls-key FILE]
+                          [--allowed-hosts H,H,...] [--name NAME] [--discovery on|off]
 
   --host H                    interface to bind (default 0.0.0.0)
   --port P                    port, 0 picks a free one (default 7420)
@@ -31,9 +35,25 @@ const USAGE = `usage: npm run serve -- [--host H] [--port P] [--data DIR]
                               (the first account, then invited people), closed
                               (default invite)
   --closed-registration       the same as --registration closed
+  --session-days N            a session ends N days (1-90) after its last use
+                              (default 30)
   --retention-days N          delete messages older than N days (default: keep)
   --min-protocol N            refuse clients older than protocol N (default 1)
   --log-level LEVEL           pino level on stderr (default info)
+
+security and LAN (docs/SECURITY.md):
+  --tls auto|off              auto: https with a self-signed certificate made in the
+                              data directory on first start and reused (default);
+                              off: plain http, only behind a reverse proxy doing TLS
+  --tls-cert FILE             serve this PEM certificate (chain) instead ...
+  --tls-key FILE              ... with this PEM private key (both or neither)
+  --allowed-hosts H,H,...     host names requests may use besides this machine's own
+                              (its addresses, localhost, its host name, HOST.local,
+                              --host), e.g. a DNS name; others get 421; '*' accepts
+                              any (a reverse proxy checks the name)
+  --name NAME                 the name shown to people finding the server on the LAN
+                              (default: the host name)
+  --discovery on|off          advertise _tickline._tcp with mDNS on the LAN (default on)
 
 limits (0 turns one off; refusals carry retryAfterMs, see docs/PROTOCOL.md "Limits"):
   --rate-limit N                 messages per second per user, bursts of 10x (default 30)
@@ -80,6 +100,23 @@ function insecureScryptFromEnv() {
   return { N: 2 ** log2n, r: 8, p: 1 };
 }
 
+/** `--tls`, `--tls-cert`, `--tls-key` as the `tls` option (files read and checked). */
+function tlsFlags(
+  mode: string | undefined,
+  certFile: string | undefined,
+  keyFile: string | undefined,
+): 'auto' | 'off' | TlsPair {
+  if (mode !== 'auto' && mode !== 'off') {
+    throw new UsageError(`--tls must be auto or off, got "${mode}"`);
+  }
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new UsageError('--tls-cert and --tls-key go together: give both or neither');
+  }
+  if (certFile === undefined || keyFile === undefined) return mode;
+  if (mode === 'off') throw new UsageError('--tls off cannot be used with --tls-cert/--tls-key');
+  return readPair(certFile, keyFile);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -91,6 +128,7 @@ async function main(): Promise<void> {
       'log-level': { type: 'string', default: 'info' },
       'closed-registration': { type: 'boolean', default: false },
       registration: { type: 'string' },
+      'session-days': { type: 'string' },
       'retention-days': { type: 'string' },
       'min-protocol': { type: 'string' },
       'rate-limit': { type: 'string' },
@@ -99,6 +137,12 @@ async function main(): Promise<void> {
       'inbox-quota': { type: 'string' },
       'hash-queue': { type: 'string' },
       'registrations-per-address': { type: 'string' },
+      tls: { type: 'string', default: 'auto' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'allowed-hosts': { type: 'string' },
+      name: { type: 'string' },
+      discovery: { type: 'string', default: 'on' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -128,6 +172,7 @@ async function main(): Promise<void> {
   if (registration !== 'open' && registration !== 'invite' && registration !== 'closed') {
     throw new UsageError(`--registration must be open, invite or closed, got "${registration}"`);
   }
+  const sessionTtlMs = intFlag('--session-days', values['session-days'], 30, 1, 90) * 86_400_000;
   const retentionDays =
     values['retention-days'] === undefined
       ? undefined
@@ -155,6 +200,21 @@ async function main(): Promise<void> {
     DEFAULT_LOGIN_LIMITS.registrationBurst,
     1_000_000,
   );
+  const tls = tlsFlags(values.tls, values['tls-cert'], values['tls-key']);
+  if (values.discovery !== 'on' && values.discovery !== 'off') {
+    throw new UsageError(`--discovery must be on or off, got "${values.discovery}"`);
+  }
+  const allowedHosts = values['allowed-hosts']
+    ?.split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
+  if (allowedHosts?.length === 0) {
+    throw new UsageError(`--allowed-hosts needs at least one host name (or '*')`);
+  }
+  const name = values.name?.trim();
+  if (name !== undefined && (name.length === 0 || Buffer.byteLength(name) > 63)) {
+    throw new UsageError('--name must be 1 to 63 bytes');
+  }
   const webRoot = fileURLToPath(new URL('../out/web', import.meta.url));
   const log = createLogger(values['log-level']);
   const scrypt = insecureScryptFromEnv();
@@ -170,6 +230,7 @@ async function main(): Promise<void> {
     clientPolicy,
     registration,
     retentionDays,
+    sessionTtlMs,
     minProtocol,
     webRoot: existsSync(webRoot) ? webRoot : undefined,
     logger: log,
@@ -180,8 +241,11 @@ async function main(): Promise<void> {
     hashQueue,
     loginLimits: { registrationBurst },
     ...(scrypt ? { scrypt } : {}),
+    tls,
+    allowedHosts,
+    name,
+    discovery: values.discovery === 'on',
   });
-  process.stdout.write(`listening on ${server.url}\n`);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -198,6 +262,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Only now, with the handlers in place: whoever waits for this line may stop us at once.
+  process.stdout.write(`listening on ${server.url}\n`);
+  if (server.fingerprint) {
+    process.stdout.write(`certificate sha256 fingerprint: ${server.fingerprint}\n`);
+  }
 }
 
 main().catch((error: unknown) => {

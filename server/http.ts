@@ -1,62 +1,22 @@
 import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import {
-  fail,
   loginBodySchema,
   parseWith,
   prefsSchema,
   registerBodySchema,
   renameDeviceBodySchema,
   type ClientPolicy,
-  type ErrorCode,
-  type HttpErrorBody,
 } from '../protocol';
-import type { AccountError, Accounts } from './accounts';
+import { registerAccountRoutes } from './accountRoutes';
+import type { Accounts } from './accounts';
+import { bearerToken, sendError, sendRefusal, signedIn } from './httpReply';
 import type { Presence } from './presence';
 import type { GroupCommit } from './groupCommit';
 import type { Store } from './store';
 
-const STATUS: Record<AccountError, number> = {
-  username_taken: 409,
-  registration_closed: 403,
-  bad_credentials: 401,
-  rate_limited: 429,
-  unavailable: 503,
-};
-
-const MESSAGES: Record<AccountError, string> = {
-  username_taken: 'username is taken',
-  registration_closed: 'registration is closed',
-  bad_credentials: 'wrong username or password',
-  rate_limited: 'too many attempts, try again later',
-  unavailable: 'the server is busy, try again later',
-};
-
-/**
- * Sends an error body; with `retryAfterMs` also a `Retry-After` header (whole
- * seconds, rounded up) and the same wait in milliseconds in the body.
- */
-function sendError(
-  reply: FastifyReply,
-  status: number,
-  code: ErrorCode,
-  message: string,
-  retryAfterMs?: number,
-) {
-  const { error } = fail(code, message, retryAfterMs);
-  const body: HttpErrorBody = { error };
-  if (error.retryAfterMs !== undefined) {
-    reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
-  }
-  return reply.code(status).send(body);
-}
-
-/** Reads a bearer token from an Authorization header. */
-export function bearerToken(header: string | undefined): string | undefined {
-  const match = /^Bearer (\S+)$/.exec(header ?? '');
-  return match?.[1];
-}
+export { bearerToken };
 
 /** Dependencies of the HTTP routes. */
 export interface HttpDeps {
@@ -94,8 +54,8 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
     if (!parsed.ok) return sendError(reply, 400, 'invalid_input', parsed.error.message);
     const result = await accounts.register(parsed.value, request.ip);
     if (!result.ok) {
-      const { code, retryAfterMs } = result;
-      return sendError(reply, STATUS[code], code, MESSAGES[code], retryAfterMs);
+      request.log.info({ code: result.code }, 'registration refused');
+      return sendRefusal(reply, result);
     }
     request.log.info({ userId: result.session.userId }, 'registered');
     return reply.code(201).send(result.session);
@@ -106,9 +66,8 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
     if (!parsed.ok) return sendError(reply, 400, 'invalid_input', parsed.error.message);
     const result = await accounts.login(parsed.value, request.ip);
     if (!result.ok) {
-      const { code, retryAfterMs } = result;
-      request.log.info({ code }, 'login refused');
-      return sendError(reply, STATUS[code], code, MESSAGES[code], retryAfterMs);
+      request.log.info({ code: result.code }, 'login refused');
+      return sendRefusal(reply, result);
     }
     return reply.code(200).send(result.session);
   });
@@ -122,19 +81,20 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
   });
 
   app.get('/api/me', async (request, reply) => {
-    const me = accounts.resolve(bearerToken(request.headers.authorization));
-    if (!me) return sendError(reply, 401, 'unauthorized', 'missing or invalid token');
+    const me = signedIn(accounts, request, reply);
+    if (!me) return reply;
     return {
       userId: me.userId,
       username: me.username,
       displayName: me.displayName,
+      isAdmin: me.isAdmin,
       ...deps.store.prefs(me.userId),
     };
   });
 
   app.patch('/api/me', async (request, reply) => {
-    const me = accounts.resolve(bearerToken(request.headers.authorization));
-    if (!me) return sendError(reply, 401, 'unauthorized', 'missing or invalid token');
+    const me = signedIn(accounts, request, reply);
+    if (!me) return reply;
     const parsed = parseWith(prefsSchema, request.body);
     if (!parsed.ok) return sendError(reply, 400, 'invalid_input', parsed.error.message);
     await deps.commit.run(() => deps.store.setReadReceipts(me.userId, parsed.value.readReceipts));
@@ -142,13 +102,14 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
   });
 
   app.get('/api/devices', async (request, reply) => {
-    const me = accounts.resolve(bearerToken(request.headers.authorization));
-    if (!me) return sendError(reply, 401, 'unauthorized', 'missing or invalid token');
-    const devices = deps.store.devicesOf(me.userId).map((d) => ({
+    const me = signedIn(accounts, request, reply);
+    if (!me) return reply;
+    const devices = accounts.sessions(me.userId).map((d) => ({
       deviceId: d.deviceId,
       name: d.name,
       createdAt: d.createdAt,
       lastSeenAt: d.lastSeenAt,
+      expiresAt: d.expiresAt,
       current: d.deviceId === me.deviceId,
       online: deps.deviceOnline(d.deviceId),
     }));
@@ -156,8 +117,8 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
   });
 
   app.patch<{ Params: { id: string } }>('/api/devices/:id', async (request, reply) => {
-    const me = accounts.resolve(bearerToken(request.headers.authorization));
-    if (!me) return sendError(reply, 401, 'unauthorized', 'missing or invalid token');
+    const me = signedIn(accounts, request, reply);
+    if (!me) return reply;
     const parsed = parseWith(renameDeviceBodySchema, request.body);
     if (!parsed.ok) return sendError(reply, 400, 'invalid_input', parsed.error.message);
     if (!deps.store.renameDevice(request.params.id, me.userId, parsed.value.name)) {
@@ -167,8 +128,8 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
   });
 
   app.delete<{ Params: { id: string } }>('/api/devices/:id', async (request, reply) => {
-    const me = accounts.resolve(bearerToken(request.headers.authorization));
-    if (!me) return sendError(reply, 401, 'unauthorized', 'missing or invalid token');
+    const me = signedIn(accounts, request, reply);
+    if (!me) return reply;
     if (!deps.store.deleteDevice(request.params.id, me.userId)) {
       return sendError(reply, 404, 'not_found', 'no such device');
     }
@@ -177,11 +138,13 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
   });
 
   app.get('/api/users', async (request, reply) => {
-    const me = accounts.resolve(bearerToken(request.headers.authorization));
-    if (!me) return sendError(reply, 401, 'unauthorized', 'missing or invalid token');
+    const me = signedIn(accounts, request, reply);
+    if (!me) return reply;
     const users = accounts.all().map((u) => ({ ...u, online: presence.isOnline(u.userId) }));
     return { users };
   });
+
+  registerAccountRoutes(app, deps);
 
   if (deps.webRoot && existsSync(deps.webRoot)) {
     await app.register(fastifyStatic, { root: deps.webRoot, prefix: '/' });

@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import {
@@ -7,9 +7,11 @@ import {
   DESKTOP_APP_ORIGIN,
   MAX_FRAME_BYTES,
   MAX_HTTP_BODY_BYTES,
+  PROTOCOL_VERSION,
   type ClientPolicy,
 } from '../protocol';
 import { Accounts, type RegistrationMode } from './accounts';
+import { advertise } from './discovery';
 import { GroupCommit } from './groupCommit';
 import { registerHttp } from './http';
 import { createLogger } from './logger';
@@ -24,7 +26,9 @@ import { Receipts } from './receipts';
 import { attachRealtime, PRESENCE_ROOM, type ImIo } from './realtime';
 import { RetentionJob } from './retention';
 import { Store } from './store';
+import { checkPair, certificateFingerprint, loadOrCreateCertificate, type TlsPair } from './tls';
 import { TokenBuckets, type Clock } from './tokenBucket';
+import { HostAllowList, registerWebSecurity, socketGuard } from './webSecurity';
 
 /** Defaults of the limits that keep one user from hurting the others. */
 export const DEFAULT_LIMITS = {
@@ -59,6 +63,8 @@ export interface ImServerOptions {
    * `closed`. Default `invite`.
    */
   registration?: RegistrationMode;
+  /** How long a session lasts after its last use, ms; default 30 days, at most 90. */
+  sessionTtlMs?: number;
   /** Password hashing cost; OWASP's scrypt parameters unless overridden. */
   scrypt?: ScryptParams;
   /** How many password hashes may run at once. */
@@ -89,12 +95,31 @@ export interface ImServerOptions {
   retentionDays?: number;
   /** Oldest protocol version clients may speak (default 1: wire-v1 clients welcome). */
   minProtocol?: number;
+  /**
+   * TLS: `auto` (default) makes a self-signed ECDSA P-256 certificate in the
+   * data directory on first start and reuses it; `off` is plain HTTP (behind
+   * a reverse proxy that terminates TLS); or a PEM certificate and key.
+   */
+  tls?: 'auto' | 'off' | TlsPair;
+  /**
+   * Host names requests may be addressed to besides this machine's own (its
+   * addresses, `localhost`, its host name, `HOST.local` and `host`), e.g. a
+   * DNS name people use; others get 421. `['*']` accepts any (a reverse
+   * proxy checks the name).
+   */
+  allowedHosts?: string[];
+  /** The name advertised on the LAN; default: the host name. */
+  name?: string;
+  /** Advertise `_tickline._tcp` with mDNS on the LAN. Default true. */
+  discovery?: boolean;
 }
 
 /** A running im-server. */
 export interface ImServer {
-  /** `http://host:port` as bound. */
+  /** `https://host:port` as bound (`http://` with `tls: 'off'`). */
   url: string;
+  /** SHA-256 fingerprint of the certificate (`AB:CD:…`, 32 bytes), when TLS is on. */
+  fingerprint?: string;
   /** The bound port. */
   port: number;
   /** Stops accepting, finishes in-flight writes, closes the store. */
@@ -123,6 +148,7 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
     hasher,
     new LoginLimiter(options.loginLimits, clock),
     options.registration ?? 'invite',
+    { sessionTtlMs: options.sessionTtlMs },
   );
   const limits = new MessageLimits(
     store.db,
@@ -131,13 +157,30 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
   );
   const clientPolicy = options.clientPolicy ?? DEFAULT_CLIENT_POLICY;
   const corsOrigins = options.corsOrigins ?? [DESKTOP_APP_ORIGIN];
+  const host = options.host ?? '0.0.0.0';
 
+  let tls: TlsPair | undefined;
+  try {
+    tls = await serverCertificate(options, host);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  const fingerprint = tls && certificateFingerprint(tls.cert);
+  // Fastify's https and http instances differ only in the server type the routes never see.
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_HTTP_BODY_BYTES,
     forceCloseConnections: true,
-  });
+    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
+  }) as unknown as FastifyInstance;
+  const web = {
+    hosts: new HostAllowList(options.allowedHosts, host),
+    corsOrigins,
+    tls: tls !== undefined,
+  };
+  await registerWebSecurity(app, web);
   if (corsOrigins.length > 0) {
     const cors = (await import('@fastify/cors')).default;
     await app.register(cors, { origin: corsOrigins });
@@ -164,6 +207,7 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
     cors: corsOrigins.length > 0 ? { origin: corsOrigins } : undefined,
     serveClient: false,
   });
+  io.engine.use(socketGuard(web));
   const pushes = new Pushes(io);
   const receipts = new Receipts(
     store.db,
@@ -191,7 +235,7 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
       : new RetentionJob(store, commit, log, options.retentionDays);
 
   try {
-    await app.listen({ host: options.host ?? '0.0.0.0', port: options.port ?? 7420 });
+    await app.listen({ host, port: options.port ?? 7420 });
   } catch (error) {
     io.close();
     store.close();
@@ -199,16 +243,33 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 7420);
-  const host = options.host ?? '0.0.0.0';
   const urlHost = host.includes(':') ? `[${host}]` : host;
-  log.info({ host, port }, 'listening');
+  log.info({ host, port, tls: !!tls, fingerprint }, 'listening');
   retention?.start();
+  let advertised: ReturnType<typeof advertise> | undefined;
+  if ((options.discovery ?? true) && !isLoopback(host)) {
+    try {
+      advertised = advertise({
+        name: options.name,
+        port,
+        protocol: PROTOCOL_VERSION,
+        fingerprint,
+        interface: host === '0.0.0.0' || host === '::' ? undefined : host,
+        onError: (error) => log.warn({ err: error }, 'LAN discovery failed'),
+      });
+      log.info({ name: advertised.name }, 'advertised on the LAN');
+    } catch (error) {
+      // The server works without it: people type the address.
+      log.warn({ err: error }, 'LAN discovery failed');
+    }
+  }
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       // Close every connection (clients see a transport close and will
       // reconnect to the next server), let queued writes commit, then close.
+      await advertised?.stop();
       presence.stop();
       receipts.stop();
       await retention?.stop();
@@ -222,5 +283,26 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
     return closing;
   };
 
-  return { url: `http://${urlHost}:${port}`, port, close, retention };
+  const url = `${tls ? 'https' : 'http'}://${urlHost}:${port}`;
+  return { url, port, close, retention, ...(fingerprint ? { fingerprint } : {}) };
+}
+
+/** True for a loopback address: nobody else could connect, so nothing is advertised. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** The certificate to serve: none (`off`), the given one (checked), or the data directory's. */
+async function serverCertificate(
+  options: ImServerOptions,
+  host: string,
+): Promise<TlsPair | undefined> {
+  const tls = options.tls ?? 'auto';
+  if (tls === 'off') return undefined;
+  if (tls === 'auto') {
+    const { cert, key } = await loadOrCreateCertificate(options.dataDir, [host]);
+    return { cert, key };
+  }
+  checkPair(tls);
+  return tls;
 }

@@ -178,4 +178,36 @@ export const MIGRATIONS: readonly string[] = [
 
   ALTER TABLE users ADD COLUMN read_receipts INTEGER NOT NULL DEFAULT 1;
   `,
+  // v4 (issue 10): admins and disabled accounts, sessions that expire
+  // (sliding: each use moves expires_at), invites and password-reset codes,
+  // both stored only as SHA-256 hashes of the code. On an upgraded server the
+  // oldest account becomes the admin, and every session gets 30 days from the
+  // upgrade (not from its last use: an upgrade signs nobody out).
+  `
+  ALTER TABLE users ADD COLUMN is_admin INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+  UPDATE users SET is_admin = 1
+   WHERE id = (SELECT id FROM users ORDER BY created_at, id LIMIT 1);
+
+  ALTER TABLE devices ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
+  UPDATE devices SET expires_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000 + 30 * 86400000;
+
+  CREATE TABLE invites (
+    id         TEXT PRIMARY KEY,
+    code_hash  BLOB NOT NULL UNIQUE,
+    created_by TEXT REFERENCES users(id) ON DELETE SET NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    max_uses   INTEGER NOT NULL,
+    uses       INTEGER NOT NULL DEFAULT 0,
+    revoked_at INTEGER
+  ) WITHOUT ROWID;
+
+  -- At most one live reset code per person; a new one replaces it.
+  CREATE TABLE reset_codes (
+    user_id    TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    code_hash  BLOB NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -98,6 +98,21 @@ export class PasswordHasher {
     return key.length === expected.length && timingSafeEqual(key, expected);
   }
 
+  /**
+   * True when `stored` was made with other parameters than this hasher's (or
+   * is not a scrypt hash at all): it should be hashed again at the next
+   * successful sign-in.
+   */
+  needsRehash(stored: string): boolean {
+    const parts = stored.split('$');
+    const { N, r, p } = this.params;
+    return (
+      parts.length !== 6 ||
+      parts[0] !== 'scrypt' ||
+      parts.slice(1, 4).join('$') !== `${N}$${r}$${p}`
+    );
+  }
+
   /** Refuses at once (throws {@link HasherBusy}) when the queue is full. */
   private async limited<T>(task: () => Promise<T>): Promise<T> {
     if (this.active >= this.concurrency) {

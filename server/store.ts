@@ -20,6 +20,7 @@ import {
   type DataDirLock,
 } from './dataDir';
 import { MIGRATIONS } from './migrations';
+import { DEFAULT_SESSION_TTL_MS } from './sessions';
 
 /** A user row as the server needs it. */
 export interface UserRecord {
@@ -27,6 +28,13 @@ export interface UserRecord {
   username: string;
   displayName: string;
   passwordHash: string;
+  isAdmin: boolean;
+  disabled: boolean;
+}
+
+/** A user row without the password hash, as listed. */
+export interface UserSummary extends Omit<UserRecord, 'passwordHash'> {
+  createdAt: number;
 }
 
 /** A device (one sign-in) as the server keeps it. */
@@ -36,6 +44,8 @@ export interface DeviceRecord {
   name: string;
   createdAt: number;
   lastSeenAt: number;
+  /** When its session ends unless used before. */
+  expiresAt: number;
   /** Log position when the device signed in. */
   createdGseq: number;
   /** Every message of the device's stream up to here is confirmed. */
@@ -116,7 +126,14 @@ export interface StreamPage {
 }
 
 const DEVICE_COLUMNS = `id AS deviceId, user_id AS userId, name, created_at AS createdAt,
-  last_seen_at AS lastSeenAt, created_gseq AS createdGseq, cursor`;
+  last_seen_at AS lastSeenAt, expires_at AS expiresAt, created_gseq AS createdGseq, cursor`;
+
+const USER_COLUMNS = `id, username, display_name AS displayName, is_admin AS isAdmin, disabled`;
+
+/** SQLite's 0/1 flags of a user row as booleans. */
+function userFlags<T extends { isAdmin: unknown; disabled: unknown }>(row: T): T {
+  return { ...row, isAdmin: row.isAdmin === 1, disabled: row.disabled === 1 };
+}
 
 const LOG_COLUMNS =
   'gseq, conv, seq, sender, id, recipient, body, ts, delivered_at AS deliveredAt, kind, recipients';
@@ -211,19 +228,36 @@ export class Store {
       db.prepare(`${unconfirmed('m.gseq', mirror)} LIMIT 1`).pluck();
     this.stmts = {
       insertUser: db.prepare(
-        'INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)',
+        `INSERT INTO users (id, username, display_name, password_hash, created_at, is_admin)
+         VALUES (?, ?, ?, ?, ?, ?)`,
       ),
       userByName: db.prepare(
-        'SELECT id, username, display_name AS displayName, password_hash AS passwordHash FROM users WHERE username = ?',
+        `SELECT ${USER_COLUMNS}, password_hash AS passwordHash FROM users WHERE username = ?`,
+      ),
+      userById: db.prepare(
+        `SELECT ${USER_COLUMNS}, password_hash AS passwordHash FROM users WHERE id = ?`,
       ),
       allUsers: db.prepare(
-        'SELECT id, username, display_name AS displayName FROM users ORDER BY username',
+        `SELECT ${USER_COLUMNS}, created_at AS createdAt FROM users ORDER BY username`,
       ),
+      userCount: db.prepare('SELECT count(*) FROM users').pluck(),
+      adminCount: db
+        .prepare('SELECT count(*) FROM users WHERE is_admin = 1 AND disabled = 0')
+        .pluck(),
+      setPasswordHash: db.prepare('UPDATE users SET password_hash = ? WHERE id = ?'),
+      setAdmin: db.prepare('UPDATE users SET is_admin = ? WHERE id = ?'),
+      setDisabled: db.prepare('UPDATE users SET disabled = ? WHERE id = ?'),
       insertDevice: db.prepare(
-        `INSERT INTO devices (id, user_id, token_hash, name, created_at, last_seen_at, created_gseq, cursor)
-         SELECT :id, :user, :tokenHash, :name, :now, :now, g.top, g.top
+        `INSERT INTO devices (id, user_id, token_hash, name, created_at, last_seen_at, expires_at, created_gseq, cursor)
+         SELECT :id, :user, :tokenHash, :name, :now, :now, :expiresAt, g.top, g.top
          FROM (SELECT coalesce(max(gseq), 0) AS top FROM messages) g`,
       ),
+      slideSession: db.prepare(
+        'UPDATE devices SET last_seen_at = max(last_seen_at, ?), expires_at = ? WHERE id = ?',
+      ),
+      deleteDevicesOf: db
+        .prepare('DELETE FROM devices WHERE user_id = ? AND id IS NOT ? RETURNING id')
+        .pluck(),
       deviceByToken: db.prepare(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE token_hash = ?`),
       device: db.prepare(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE id = ?`),
       devicesOf: db.prepare(
@@ -341,27 +375,73 @@ export class Store {
   // ---- users ------------------------------------------------------------
 
   /** Adds a user; throws `SQLITE_CONSTRAINT_UNIQUE` when the name is taken. */
-  insertUser(user: UserRecord, now: number): void {
-    this.stmts.insertUser.run(user.id, user.username, user.displayName, user.passwordHash, now);
+  insertUser(
+    user: Omit<UserRecord, 'disabled' | 'isAdmin'> & { isAdmin?: boolean },
+    now: number,
+  ): void {
+    this.stmts.insertUser.run(
+      user.id,
+      user.username,
+      user.displayName,
+      user.passwordHash,
+      now,
+      user.isAdmin ? 1 : 0,
+    );
   }
 
   /** Looks a user up by lower-case username. */
   userByName(username: string): UserRecord | undefined {
-    return this.stmts.userByName.get(username) as UserRecord | undefined;
+    const row = this.stmts.userByName.get(username) as UserRecord | undefined;
+    return row && userFlags(row);
+  }
+
+  /** Looks a user up by id. */
+  userById(userId: string): UserRecord | undefined {
+    const row = this.stmts.userById.get(userId) as UserRecord | undefined;
+    return row && userFlags(row);
   }
 
   /** Every user, ordered by username. */
-  allUsers(): Omit<UserRecord, 'passwordHash'>[] {
-    return this.stmts.allUsers.all() as Omit<UserRecord, 'passwordHash'>[];
+  allUsers(): UserSummary[] {
+    return (this.stmts.allUsers.all() as UserSummary[]).map(userFlags);
+  }
+
+  /** How many accounts exist. */
+  userCount(): number {
+    return this.stmts.userCount.get() as number;
+  }
+
+  /** How many accounts are admins and not disabled. */
+  adminCount(): number {
+    return this.stmts.adminCount.get() as number;
+  }
+
+  /** Replaces a user's password hash. */
+  setPasswordHash(userId: string, passwordHash: string): void {
+    this.stmts.setPasswordHash.run(passwordHash, userId);
+  }
+
+  /** Makes a user an admin, or not. */
+  setAdmin(userId: string, admin: boolean): void {
+    this.stmts.setAdmin.run(admin ? 1 : 0, userId);
+  }
+
+  /** Disables or enables a user's account. */
+  setDisabled(userId: string, disabled: boolean): void {
+    this.stmts.setDisabled.run(disabled ? 1 : 0, userId);
   }
 
   // ---- devices ------------------------------------------------------------
 
-  /** Records a new device (a sign-in) by the hash of its session token. */
+  /**
+   * Records a new device (a sign-in) by the hash of its session token, valid
+   * until `expiresAt` (default: the default session lifetime from `now`).
+   */
   insertDevice(
     device: { deviceId: string; userId: string; name: string },
     tokenHash: Buffer,
     now: number,
+    expiresAt = now + DEFAULT_SESSION_TTL_MS,
   ): void {
     this.stmts.insertDevice.run({
       id: device.deviceId,
@@ -369,7 +449,18 @@ export class Store {
       tokenHash,
       name: device.name,
       now,
+      expiresAt,
     });
+  }
+
+  /** The session of a device was used at `now`: it now ends at `expiresAt`. */
+  slideSession(deviceId: string, now: number, expiresAt: number): void {
+    this.stmts.slideSession.run(now, expiresAt, deviceId);
+  }
+
+  /** Signs out every device of `userId` except `keep`; returns the ids signed out. */
+  deleteDevicesOf(userId: string, keep?: string): string[] {
+    return this.stmts.deleteDevicesOf.all(userId, keep ?? null) as string[];
   }
 
   /** The device a session token hash belongs to. */

@@ -1,44 +1,34 @@
 /**
  * Tickline's Electron main process. Deliberately thin: every decision that
- * does not need Electron lives in the plain modules next to this file (and is
- * unit-tested); this file wires them to Electron's APIs.
+ * does not need Electron lives in `desktop/` (and is unit-tested); this file
+ * wires it to Electron's windows, sessions, protocol and lifecycle.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  app,
-  BrowserWindow,
-  ipcMain,
-  Menu,
-  nativeImage,
-  protocol,
-  session,
-  shell,
-  Tray,
-  utilityProcess,
-  type IpcMainEvent,
-  type IpcMainInvokeEvent,
-  type MenuItemConstructorOptions,
-  type Session,
-} from 'electron';
-import type { z } from 'zod';
+import { app, BrowserWindow, protocol, session, utilityProcess, type Session } from 'electron';
 import appIconPath from '../../build/icon.png?asset';
-import trayIconPath from '../../build/tray.png?asset';
 import {
   APP_INDEX_URL,
   APP_ORIGIN,
   APP_SCHEME,
   isAppUrl,
-  isSafeExternalUrl,
   resolveAppPath,
   responseHeaders,
-} from './appProtocol';
-import { EmbeddedServer, type ServerChild } from './embeddedServer';
-import { ARGS, CHANNELS, EVENTS, nextWindowNumber, partitionFor } from './ipc';
-import { ServerChoiceController } from './serverChoice';
-import { badgeText, trayTooltip, UnreadCounts } from './unread';
+} from '../../desktop/appProtocol';
+import { certificateDecision } from '../../desktop/certificateCheck';
+import { EVENTS } from '../../desktop/channels';
+import { EmbeddedServer, type ServerChild } from '../../desktop/embeddedServer';
+import { LanBrowser } from '../../desktop/lanBrowser';
+import { PinStore } from '../../desktop/pins';
+import { ServerChoiceController } from '../../desktop/serverChoice';
+import { UnreadCounts } from '../../desktop/unread';
+import { isAllowedPermission, nextWindowNumber, partitionFor } from '../../desktop/windows';
+import type { HostEvent } from '../../protocol/desktop';
+import { registerIpc } from './ipc';
+import { AppTray, createMenu } from './tray';
 
 const MAIN_DIR = fileURLToPath(new URL('.', import.meta.url));
 const RENDERER_DIR = join(MAIN_DIR, '../renderer');
@@ -51,8 +41,10 @@ const DEV_RENDERER_URL = app.isPackaged
   : process.env.ELECTRON_RENDERER_URL || undefined;
 const DEV_ORIGIN = DEV_RENDERER_URL ? new URL(DEV_RENDERER_URL).origin : undefined;
 
-/** End-to-end tests (and people who want a second profile) can move the user-data folder. */
-if (process.env.TICKLINE_USER_DATA_DIR) app.setPath('userData', process.env.TICKLINE_USER_DATA_DIR);
+/** End-to-end tests (and a second profile) can move the user-data folder; never when installed. */
+if (!app.isPackaged && process.env.TICKLINE_USER_DATA_DIR) {
+  app.setPath('userData', process.env.TICKLINE_USER_DATA_DIR);
+}
 
 // Must happen before `ready`, in one call. `standard` gives the scheme a real
 // origin (storage, relative URLs); `secure` makes it a secure context.
@@ -73,46 +65,69 @@ function main(): void {
   app.setAppUserModelId('app.tickline.desktop');
 
   const userData = app.getPath('userData');
+  const pins = new PinStore(join(userData, 'pins.json'));
   const embedded = new EmbeddedServer({
     spawn: spawnServerProcess,
     dataDir: join(userData, 'server-data'),
-    host: '0.0.0.0',
     corsOrigins: DEV_ORIGIN ? [APP_ORIGIN, DEV_ORIGIN] : [APP_ORIGIN],
     logFile: join(userData, 'server.log'),
+    // The renderer bundle is the web client too (same sources, relative paths).
+    ...(existsSync(join(RENDERER_DIR, 'index.html')) ? { webRoot: RENDERER_DIR } : {}),
   });
   const choice = new ServerChoiceController({
     settingsFile: join(userData, 'settings.json'),
+    pins,
     embedded,
     networkInterfaces,
   });
   const unread = new UnreadCounts();
   const windows = new Map<BrowserWindow, number>();
-  const configuredSessions = new Set<string>();
-  let tray: Tray | undefined;
+  const sessions = new Map<string, Session>();
+  const lan = new LanBrowser((servers) => broadcast(EVENTS.foundServers, servers));
+  let tray: AppTray | undefined;
   let serverStopped = false;
   let quitting = false;
 
+  function broadcast(channel: string, data: unknown): void {
+    for (const win of windows.keys()) win.webContents.send(channel, data);
+  }
+  const hostEvent = (event: HostEvent | null) => {
+    if (event) broadcast(EVENTS.hostEvent, event);
+    void choice.hostingState().then((state) => tray?.setHosting(state));
+  };
   // The server died and is restarted (or given up): every window shows it.
-  embedded.onEvent((event) => {
-    for (const win of windows.keys()) win.webContents.send(EVENTS.hostEvent, event);
-  });
+  embedded.onEvent(hostEvent);
 
-  // ---------------------------------------------------------------- windows
+  // ------------------------------------------------------------ sessions
+
+  /** Pinned hosts get exactly their pinned certificate; others Chromium's verdict. */
+  function verifyCertificates(ses: Session): void {
+    ses.setCertificateVerifyProc((request, callback) =>
+      callback(certificateDecision(request, (host) => pins.forHost(host))),
+    );
+  }
+  // Chromium caches verdicts: a new pin installs the check again, which clears them.
+  pins.onChange(() => sessions.forEach(verifyCertificates));
 
   function configureSession(partition: string): Session {
-    const ses = session.fromPartition(partition);
-    if (configuredSessions.has(partition)) return ses;
-    configuredSessions.add(partition);
+    const known = sessions.get(partition);
+    if (known) return known;
+    const ses = partition === '' ? session.defaultSession : session.fromPartition(partition);
+    sessions.set(partition, ses);
+    verifyCertificates(ses);
+    if (partition === '') return ses;
     // Custom protocols are per session: every window partition serves the bundle.
     ses.protocol.handle(APP_SCHEME, serveApp);
     ses.setPermissionRequestHandler((_contents, permission, callback, details) => {
-      callback(isAllowedPermission(permission, details.requestingUrl));
+      callback(isAllowedPermission(permission, details.requestingUrl, DEV_ORIGIN));
     });
     ses.setPermissionCheckHandler((_contents, permission, requestingOrigin) =>
-      isAllowedPermission(permission, requestingOrigin),
+      isAllowedPermission(permission, requestingOrigin, DEV_ORIGIN),
     );
     return ses;
   }
+
+  // ---------------------------------------------------------------- windows
 
   function createWindow(): BrowserWindow {
     const n = nextWindowNumber(windows.values());
@@ -139,6 +154,7 @@ function main(): void {
         webviewTag: false,
         navigateOnDragDrop: false,
         spellcheck: true,
+        devTools: !app.isPackaged,
       },
     });
     windows.set(win, n);
@@ -146,6 +162,7 @@ function main(): void {
     win.once('ready-to-show', () => win.show());
     win.on('closed', () => {
       windows.delete(win);
+      lan.watch(contentsId, false);
       updateBadge(unread.remove(contentsId));
     });
     void win.loadURL(DEV_RENDERER_URL ?? APP_INDEX_URL);
@@ -163,8 +180,6 @@ function main(): void {
     win.focus();
   }
 
-  // ------------------------------------------------------- app:// protocol
-
   async function serveApp(request: Request): Promise<Response> {
     const resolved = resolveAppPath(RENDERER_DIR, request.url, request.method);
     if (!resolved.ok) return new Response(null, { status: resolved.status });
@@ -176,8 +191,6 @@ function main(): void {
       return new Response(null, { status: 404 });
     }
   }
-
-  // ------------------------------------------------------- embedded server
 
   function spawnServerProcess(): ServerChild {
     const child = utilityProcess.fork(SERVER_ENTRY, [], {
@@ -194,124 +207,22 @@ function main(): void {
     };
   }
 
-  // -------------------------------------------------------------------- IPC
-
-  /** Only the top frame of one of our own pages may use the bridge. */
-  function trustedSender(event: IpcMainInvokeEvent | IpcMainEvent): boolean {
-    const frame = event.senderFrame;
-    return (
-      frame !== null &&
-      frame === event.sender.mainFrame &&
-      isAppUrl(frame.url, DEV_ORIGIN) &&
-      BrowserWindow.fromWebContents(event.sender) !== null
-    );
-  }
-
-  function handle<K extends keyof typeof ARGS>(
-    name: K,
-    run: (args: z.infer<(typeof ARGS)[K]>, event: IpcMainInvokeEvent) => Promise<unknown>,
-    onInvalid?: (error: string) => unknown,
-  ): void {
-    ipcMain.handle(CHANNELS[name], async (event, ...raw: unknown[]) => {
-      if (!trustedSender(event)) throw new Error('Tickline: IPC from an untrusted frame');
-      const parsed = ARGS[name].safeParse(raw);
-      if (!parsed.success) {
-        const error = parsed.error.issues[0]?.message ?? 'invalid arguments';
-        if (onInvalid) return onInvalid(error);
-        throw new Error(`Tickline: invalid arguments for ${name}`);
-      }
-      return run(parsed.data as z.infer<(typeof ARGS)[K]>, event);
-    });
-  }
-
-  handle('getServerChoice', () => choice.getServerChoice());
-  handle(
-    'hostServer',
-    ([port]) => choice.hostServer(port),
-    () => ({
-      ok: false,
-      code: 'invalid',
-      error: 'The port must be a whole number from 1 to 65535.',
-    }),
-  );
-  handle(
-    'connectServer',
-    ([address]) => choice.connectServer(address),
-    () => ({ ok: false, code: 'invalid', error: 'This is not a valid server address.' }),
-  );
-  handle('resetServerChoice', () => choice.resetServerChoice());
-  handle('openExternal', async ([url]) => {
-    if (!isSafeExternalUrl(url)) throw new Error('Tickline: only http(s) links can be opened');
-    await shell.openExternal(url);
+  registerIpc({
+    choice,
+    lan,
+    devOrigin: DEV_ORIGIN,
+    createWindow: () => void createWindow(),
+    setUnread: (id, count) => updateBadge(unread.set(id, count)),
+    choiceChanged: () => hostEvent(null),
   });
-  handle('openNewWindow', async () => {
-    createWindow();
-  });
-  ipcMain.on(CHANNELS.setUnreadCount, (event, ...raw: unknown[]) => {
-    if (!trustedSender(event)) return;
-    const parsed = ARGS.setUnreadCount.safeParse(raw);
-    if (parsed.success) updateBadge(unread.set(event.sender.id, parsed.data[0]));
-  });
-
-  // ------------------------------------------------------- badge and tray
 
   function updateBadge(total: number): void {
     // Dock (macOS) and Unity launchers (Linux); a no-op elsewhere.
     app.setBadgeCount(total);
-    if (tray) {
-      tray.setToolTip(trayTooltip(total));
-      if (process.platform === 'darwin') tray.setTitle(badgeText(total));
-    }
+    tray?.setUnread(total);
     if (process.platform === 'win32') {
       for (const win of windows.keys()) win.flashFrame(total > 0 && !win.isFocused());
     }
-  }
-
-  function createTray(): void {
-    try {
-      tray = new Tray(nativeImage.createFromPath(trayIconPath));
-    } catch (error) {
-      // Some Linux desktops have no status area; the app works without it.
-      console.warn('Tickline: no tray icon:', error);
-      return;
-    }
-    tray.setToolTip(trayTooltip(unread.total()));
-    tray.setContextMenu(
-      Menu.buildFromTemplate([
-        { label: 'Show Tickline', click: focusOrCreateWindow },
-        { label: 'New Window', click: () => createWindow() },
-        { type: 'separator' },
-        { label: 'Quit Tickline', role: 'quit' },
-      ]),
-    );
-    tray.on('click', focusOrCreateWindow);
-  }
-
-  // ------------------------------------------------------------------ menu
-
-  function createMenu(): void {
-    const isMac = process.platform === 'darwin';
-    const template: MenuItemConstructorOptions[] = [
-      ...(isMac ? [{ role: 'appMenu' as const }] : []),
-      {
-        label: 'File',
-        submenu: [
-          {
-            id: 'new-window',
-            label: 'New Window',
-            accelerator: 'CmdOrCtrl+Shift+N',
-            click: () => createWindow(),
-          },
-          { type: 'separator' },
-          { role: 'close' },
-          ...(isMac ? [] : [{ role: 'quit' as const }]),
-        ],
-      },
-      { role: 'editMenu' },
-      { role: 'viewMenu' },
-      { role: 'windowMenu' },
-    ];
-    Menu.setApplicationMenu(Menu.buildFromTemplate(template));
   }
 
   // ------------------------------------------------------ security policy
@@ -348,6 +259,7 @@ function main(): void {
     event.preventDefault();
     if (quitting) return;
     quitting = true;
+    lan.stop();
     choice
       .shutdown()
       .catch((error: unknown) => console.error('Tickline: stopping the server failed:', error))
@@ -360,25 +272,17 @@ function main(): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => app.quit());
 
   void app.whenReady().then(() => {
-    createMenu();
-    createTray();
+    // The main process's own requests (none today) go through the same pins.
+    configureSession('');
+    createMenu(() => void createWindow());
+    tray = new AppTray({
+      show: focusOrCreateWindow,
+      newWindow: () => void createWindow(),
+      pause: () => void choice.pauseHosting().then(hostEvent),
+      resume: () => void choice.resumeHosting().then(hostEvent),
+    });
     // Host mode: colleagues can connect as soon as the app runs.
-    void choice.restore();
+    void choice.restore().then(() => hostEvent(null));
     createWindow();
   });
-}
-
-const ALLOWED_PERMISSIONS = new Set<string>([
-  'notifications',
-  'clipboard-sanitized-write',
-  'fullscreen',
-  // Chromium's Local Network Access permission (connecting to LAN servers),
-  // under the names it has used; the app exists to talk to LAN servers.
-  'local-network-access',
-  'local-network',
-  'loopback-network',
-]);
-
-function isAllowedPermission(permission: string, requestingUrl: string | undefined): boolean {
-  return ALLOWED_PERMISSIONS.has(permission) && isAppUrl(requestingUrl, DEV_ORIGIN);
 }

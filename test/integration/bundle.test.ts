@@ -6,16 +6,20 @@
  * out/main/serverProcess.js in a real child process. Proves the wiring that
  * only exists in the output: ESM shape and externals, `import.meta.dirname`
  * paths (preload, renderer, icons, server entry), the `app://` handler serving
- * out/renderer, the embedded server starting with a real SQLite file and
- * answering /healthz, and a clean quit closing it.
+ * out/renderer, the embedded server starting over TLS with a real SQLite file,
+ * answering /healthz over its pinned certificate and serving the web client,
+ * the certificate check in every session, pause/resume from the tray, a clean
+ * quit closing it, and an installed app (DevTools off, no user-data override).
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { checkHealth } from '../../desktop/health';
 import { forkServer } from '../unit/electron/support/forkedServer';
 import { tempDir } from '../support/servers';
 
@@ -45,9 +49,23 @@ function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-async function healthz(url: string): Promise<unknown> {
-  const response = await fetch(`${url}/healthz`);
-  return response.json();
+/** GET over https from a server with a self-signed certificate (its pin is checked elsewhere). */
+function httpsText(url: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    httpsGet(url, { rejectUnauthorized: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+      );
+    }).on('error', reject);
+  });
+}
+
+/** Electron's view of a PEM certificate in the verify proc. */
+function electronCertificate(pem: string): { data: string; fingerprint: string } {
+  const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+  return { data: pem, fingerprint: `sha256/${createHash('sha256').update(der).digest('base64')}` };
 }
 
 async function freePort(): Promise<number> {
@@ -72,11 +90,16 @@ interface Harness {
 }
 
 /** Starts out/main/index.js under Node with the stand-in `electron`. */
-async function startMain(userData: string): Promise<Harness> {
+async function startMain(userData: string, env: NodeJS.ProcessEnv = {}): Promise<Harness> {
   const child = fork(path.join(STAND_IN, 'harness.mjs'), [path.join(OUT, 'main/index.js')], {
     cwd: ROOT,
     execArgv: ['--import', path.join(STAND_IN, 'register.mjs')],
-    env: withoutDevServer({ ...process.env, TICKLINE_USER_DATA_DIR: userData }),
+    env: withoutDevServer({
+      ...process.env,
+      TICKLINE_USER_DATA_DIR: userData,
+      TICKLINE_DISCOVERY: 'off',
+      ...env,
+    }),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -126,7 +149,9 @@ interface State {
     partition: string;
     webPreferences: Record<string, unknown> & { preload: string };
   }[];
-  sessions: { partition: string; schemes: string[] }[];
+  sessions: { partition: string; schemes: string[]; verifies: boolean }[];
+  userData: string;
+  trayItems: string[];
   channels: string[];
   forks: {
     modulePath: string;
@@ -160,6 +185,7 @@ interface Fetched {
 describe('the built main process (out/main/index.js) under a stand-in electron', () => {
   const userData = tempDir('tickline-bundle-');
   let main: Harness;
+  let hosted: { url: string; port: number; fingerprint: string };
 
   beforeAll(async () => {
     main = await startMain(userData.dir);
@@ -199,19 +225,28 @@ describe('the built main process (out/main/index.js) under a stand-in electron',
       webviewTag: false,
       navigateOnDragDrop: false,
       spellcheck: true,
+      devTools: true,
     });
     // Paths computed from the bundle's own location point at built files.
     expect(existsSync(win!.webPreferences.preload)).toBe(true);
     expect(existsSync(win!.icon)).toBe(true);
     expect(existsSync(state.trayIcon)).toBe(true);
-    expect(state.sessions).toEqual([{ partition: 'persist:tickline-window-1', schemes: ['app'] }]);
+    // Every session (the default one and each window's) checks certificates against the pins.
+    expect(state.sessions).toEqual([
+      { partition: '', schemes: [], verifies: true },
+      { partition: 'persist:tickline-window-1', schemes: ['app'], verifies: true },
+    ]);
+    expect(state.userData).toBe(userData.dir);
     expect(state.menu).toEqual(['File', 'editMenu', 'viewMenu', 'windowMenu']);
     expect(state.channels).toEqual([
+      'tickline:browse-servers',
       'tickline:connect-server',
       'tickline:get-server-choice',
       'tickline:host-server',
+      'tickline:list-interfaces',
       'tickline:open-external',
       'tickline:open-new-window',
+      'tickline:probe-server',
       'tickline:reset-server-choice',
       'tickline:set-unread-count',
     ]);
@@ -240,24 +275,46 @@ describe('the built main process (out/main/index.js) under a stand-in electron',
     expect(outside.status).toBeGreaterThanOrEqual(400);
   });
 
-  it('hosts: forks out/main/serverProcess.js, which serves /healthz from a real SQLite file', async () => {
+  it('hosts over TLS: forks out/main/serverProcess.js, pins its certificate, serves the web client', async () => {
     const port = await freePort();
     const result = await main.request<{
-      value: { ok: boolean; value?: { url: string; port: number } };
-    }>('invoke', { channel: 'tickline:host-server', args: [port] });
+      value: { ok: boolean; value?: { url: string; port: number; fingerprint: string } };
+    }>('invoke', { channel: 'tickline:host-server', args: [port, {}] });
     expect(result.value).toMatchObject({
       ok: true,
-      value: { url: `http://127.0.0.1:${port}`, port },
+      value: { url: expect.stringMatching(/^https:\/\//), port },
     });
-    expect(await healthz(`http://127.0.0.1:${port}`)).toMatchObject({ ok: true });
+    hosted = result.value.value!;
+    expect(hosted.url.endsWith(`:${port}`)).toBe(true);
+    expect(await checkHealth(hosted.url, { pin: hosted.fingerprint })).toMatchObject({ ok: true });
+    // Colleagues without the app: the same renderer bundle, served by the embedded server.
+    const page = await httpsText(`${hosted.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.text).toBe(readFileSync(path.join(OUT, 'renderer/index.html'), 'utf8'));
+    const pem = readFileSync(path.join(userData.dir, 'server-data', 'tls-cert.pem'), 'utf8');
+    const other = readFileSync(
+      path.join(ROOT, 'test/unit/desktop/fixtures/other-cert.pem'),
+      'utf8',
+    );
+    const hostname = new URL(hosted.url).hostname;
+    for (const partition of ['', 'persist:tickline-window-1']) {
+      const verdict = (certificate: unknown) =>
+        main.request<number>('verify', { partition, hostname, certificate });
+      expect(await verdict(electronCertificate(pem))).toBe(0);
+      expect(await verdict(electronCertificate(other))).toBe(-2);
+    }
     const state = await main.request<State>('state');
+    expect(state.trayItems).toContain('pause-hosting');
     for (const entry of state.forks) serverPids.add(entry.pid);
     expect(state.forks).toHaveLength(1);
     expect(state.forks[0]!.modulePath).toBe(path.join(OUT, 'main/serverProcess.js'));
     expect(existsSync(path.join(userData.dir, 'server-data', 'tickline.sqlite3'))).toBe(true);
     expect(JSON.parse(readFileSync(path.join(userData.dir, 'settings.json'), 'utf8'))).toEqual({
       version: 1,
-      server: { mode: 'host', port },
+      server: { mode: 'host', port, registration: 'invite', address: 'auto' },
+    });
+    expect(JSON.parse(readFileSync(path.join(userData.dir, 'pins.json'), 'utf8')).pins).toEqual({
+      [hosted.url]: hosted.fingerprint,
     });
   });
 
@@ -279,7 +336,26 @@ describe('the built main process (out/main/index.js) under a stand-in electron',
     const after = await main.request<State>('state');
     for (const entry of after.forks) serverPids.add(entry.pid);
     expect(after.forks).toHaveLength(2);
-    expect(await healthz(`http://127.0.0.1:${port}`)).toMatchObject({ ok: true });
+    expect(await checkHealth(hosted.url, { pin: hosted.fingerprint })).toMatchObject({ ok: true });
+  });
+
+  it('pauses and resumes hosting from the tray', async () => {
+    await main.request('tray', { item: 'pause-hosting' });
+    expect((await main.request<unknown[][]>('sent', { count: 3 }))[2]).toEqual([
+      'tickline:host-event',
+      { type: 'paused' },
+    ]);
+    expect(await checkHealth(hosted.url, { pin: hosted.fingerprint })).toMatchObject({ ok: false });
+    await vi.waitFor(async () =>
+      expect((await main.request<State>('state')).trayItems).toContain('resume-hosting'),
+    );
+    await main.request('tray', { item: 'resume-hosting' });
+    expect((await main.request<unknown[][]>('sent', { count: 4 }))[3]).toEqual([
+      'tickline:host-event',
+      { type: 'resumed', port: hosted.port },
+    ]);
+    expect(await checkHealth(hosted.url, { pin: hosted.fingerprint })).toMatchObject({ ok: true });
+    for (const entry of (await main.request<State>('state')).forks) serverPids.add(entry.pid);
   });
 
   it('quits cleanly: the server closes its store, its process exits, then the app quits', async () => {
@@ -295,7 +371,8 @@ describe('the built main process (out/main/index.js) under a stand-in electron',
     expect(answer.forks).toHaveLength(state.forks.length);
     for (const entry of answer.forks) expect(entry.exitCode).toBeDefined();
     expect(await main.exited).toBe(0);
-    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    expect(port).toBe(hosted.port);
+    expect(await checkHealth(hosted.url, { pin: hosted.fingerprint })).toMatchObject({ ok: false });
     // A clean close checkpoints the WAL into the database file and removes it.
     expect(existsSync(path.join(userData.dir, 'server-data', 'tickline.sqlite3-wal'))).toBe(false);
   });
@@ -322,17 +399,21 @@ describe('the built utility-process entry (out/main/serverProcess.js)', () => {
         port: 0,
         dataDir: data.dir,
         corsOrigins: ['app://tickline'],
+        registration: 'invite',
+        tls: 'auto',
       });
-      const ready = await answer;
+      const ready = (await answer) as { type: string; port: number; fingerprint: string };
       expect(ready.type).toBe('ready');
       expect(ready.port).toBeGreaterThan(0);
-      expect(await healthz(`http://127.0.0.1:${ready.port}`)).toMatchObject({ ok: true });
+      expect(ready.fingerprint).toMatch(/^[0-9A-F]{2}(:[0-9A-F]{2}){31}$/);
+      const url = `https://127.0.0.1:${ready.port}`;
+      expect(await checkHealth(url, { pin: ready.fingerprint })).toMatchObject({ ok: true });
       expect(existsSync(path.join(data.dir, 'tickline.sqlite3'))).toBe(true);
       answer = next();
       child.postMessage({ type: 'shutdown' });
       expect(await answer).toEqual({ type: 'closed' });
       expect(await exited).toBe(0);
-      await expect(fetch(`http://127.0.0.1:${ready.port}/healthz`)).rejects.toThrow();
+      expect(await checkHealth(url)).toMatchObject({ ok: false });
     } finally {
       proc.kill('SIGKILL');
       data.remove();
@@ -363,11 +444,29 @@ describe('the built preload (out/preload/index.cjs)', () => {
       'connectServer',
       'getServerChoice',
       'hostServer',
+      'listInterfaces',
+      'onFoundServers',
       'onHostEvent',
       'openExternal',
       'openNewWindow',
+      'probeServer',
       'resetServerChoice',
       'setUnreadCount',
     ]);
+  });
+});
+
+describe('the built main process as an installed app (app.isPackaged)', () => {
+  it('turns DevTools off and ignores TICKLINE_USER_DATA_DIR', async () => {
+    const userData = tempDir('tickline-bundle-packaged-');
+    const main = await startMain(userData.dir, { STAND_IN_PACKAGED: '1' });
+    try {
+      const state = await main.request<State>('state');
+      expect(state.windows[0]!.webPreferences.devTools).toBe(false);
+      expect(state.userData).not.toBe(userData.dir);
+    } finally {
+      main.process.kill('SIGKILL');
+      userData.remove();
+    }
   });
 });

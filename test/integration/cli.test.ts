@@ -85,11 +85,28 @@ describe('server/cli.ts', () => {
     const rate = runCli(['--rate-limit', 'lots']);
     expect(rate.status).toBe(1);
     expect(rate.stderr).toContain('--rate-limit must be an integer from 0 to');
-    for (const r of [retention, registration, rate, unknown]) expect(r.stderr).toContain('usage:');
+    const discovery = runCli(['--discovery', 'maybe']);
+    expect(discovery.status).toBe(1);
+    expect(discovery.stderr).toContain('--discovery must be on or off');
+    const hosts = runCli(['--allowed-hosts', ' , ']);
+    expect(hosts.status).toBe(1);
+    expect(hosts.stderr).toContain('--allowed-hosts needs at least one host name');
+    const name = runCli(['--name', 'x'.repeat(64)]);
+    expect(name.status).toBe(1);
+    expect(name.stderr).toContain('--name must be 1 to 63 bytes');
+    for (const r of [retention, registration, rate, unknown, discovery, hosts, name]) {
+      expect(r.stderr).toContain('usage:');
+    }
     const help = runCli(['--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('--retention-days N');
     for (const flag of [
+      '--tls auto|off',
+      '--tls-cert FILE',
+      '--tls-key FILE',
+      '--allowed-hosts H,H,...',
+      '--name NAME',
+      '--discovery on|off',
       '--rate-limit N',
       '--max-connections-per-user N',
       '--max-in-flight N',

@@ -7,6 +7,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** An im-server running as its own process through `server/cli.ts`. */
 export interface ChildServer {
   url: string;
+  /** The certificate fingerprint it printed (`AB:CD:…`), when it serves https. */
+  fingerprint?: string;
   port: number;
   process: ChildProcess;
   /** Kills it with SIGKILL and waits for the exit. */
@@ -22,10 +24,23 @@ export interface ChildServerOptions {
    * (it must exec the command, so that signals reach the server itself).
    */
   wrap?: string[];
+  /** Flags put before `args` instead of {@link CHILD_DEFAULT_ARGS} (e.g. `[]` for the CLI's own defaults). */
+  defaults?: readonly string[];
 }
 
-/** Flags every child server gets before the test's own (which override them). */
-export const CHILD_DEFAULT_ARGS: readonly string[] = ['--registration', 'open'];
+/**
+ * Flags every child server gets before the test's own (which override them):
+ * open registration, plain http (TLS is tested on its own), and no mDNS
+ * advertising (tests must not multicast on the host's LAN).
+ */
+export const CHILD_DEFAULT_ARGS: readonly string[] = [
+  '--registration',
+  'open',
+  '--tls',
+  'off',
+  '--discovery',
+  'off',
+];
 
 /** Starts `server/cli.ts` with `args` and waits for its `listening on` line. */
 export function startChildServer(
@@ -40,7 +55,7 @@ export function startChildServer(
     'tsx',
     'server/cli.ts',
     // Tests register people freely unless they ask otherwise (a later flag wins).
-    ...CHILD_DEFAULT_ARGS,
+    ...(options.defaults ?? CHILD_DEFAULT_ARGS),
     ...args,
   ];
   const child = spawn(command[0]!, command.slice(1), {
@@ -61,12 +76,17 @@ export function startChildServer(
   void exited.then(() => process.off('exit', killOnExit));
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
+    let url: string | undefined;
     lines.on('line', (line) => {
-      const match = /^listening on (http:\/\/\S+)$/.exec(line);
-      if (!match) return;
-      const url = match[1]!;
+      const listening = /^listening on (https?:\/\/\S+)$/.exec(line);
+      if (listening) url = listening[1]!;
+      // An https server prints its certificate's fingerprint on the next line.
+      const printed = /^certificate sha256 fingerprint: (\S+)$/.exec(line)?.[1];
+      if (!url || (url.startsWith('https:') && !printed)) return;
+      if (!listening && !printed) return;
       resolve({
         url,
+        ...(printed ? { fingerprint: printed } : {}),
         port: Number(new URL(url).port),
         process: child,
         kill: async () => {

@@ -4,17 +4,19 @@
  * pair, and faults are nftables rules in that namespace (table `inet tl`), so
  * they touch nothing but the test's own traffic. Needs root, `ip` and `nft`.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import type { DiscoveredServer } from '../../server/discovery';
 import { startChildServer, type ChildServer } from './childServer';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Every namespace and veth this harness makes starts with this. */
 const PREFIX = 'tl';
-const NS_NAME = /^tl-srv-(\d+)-(\d+)$/;
+const NS_NAME = /^tl-(?:srv|cli)-(\d+)-(\d+)$/;
 const VETH_NAME = /^tl(\d+)[ab](\d+)$/;
 const DATA_DIR = /^tickline-netns-(\d+)-\w+$/;
 /** Addresses come from 10.231.0.0/16, one /30 per lab. */
@@ -367,4 +369,146 @@ export function cliHasFlag(flag: string): boolean {
     encoding: 'utf8',
   });
   return help.includes(flag);
+}
+
+/**
+ * Two namespaces on one link, like two computers on an office LAN: a server's
+ * (`tl-srv-<pid>-<n>`) and a client's (`tl-cli-<pid>-<n>`), joined by a veth
+ * pair, each with a multicast route on it, so mDNS flows between them and
+ * nowhere else (the root namespace and the host's LAN see none of it).
+ */
+export interface LanPair {
+  serverNs: string;
+  clientNs: string;
+  serverIp: string;
+  clientIp: string;
+  /** Starts `server/cli.ts` in the server's namespace on `serverIp`, port 0, a fresh data directory. */
+  startServer(args?: string[], env?: NodeJS.ProcessEnv): Promise<ChildServer>;
+  /**
+   * Runs `browseServers` in the client's namespace until `done` holds for
+   * the list found (resolves with it) or `timeoutMs` passes (resolves with
+   * the last list, possibly empty).
+   */
+  browse(
+    done: (servers: DiscoveredServer[]) => boolean,
+    timeoutMs: number,
+  ): Promise<{ servers: DiscoveredServer[]; timedOut: boolean }>;
+  /** Kills the servers, deletes both namespaces (and with them the veth pair). */
+  destroy(): Promise<void>;
+}
+
+/** The browsing child: prints each list `browseServers` reports as a JSON line. */
+const BROWSE_SCRIPT = `
+import { browseServers } from './server/discovery.ts';
+const browser = browseServers((servers) => console.log(JSON.stringify(servers)), {
+  onError: (error) => console.error(String(error)),
+});
+process.on('SIGTERM', () => { browser.stop(); process.exit(0); });
+`;
+
+/** Creates a {@link LanPair}. Stale labs of dead processes are removed first. */
+export function createLanPair(): LanPair {
+  const reason = netnsUnavailable();
+  if (reason) throw new Error(`network namespaces unavailable: ${reason}`);
+  removeStale();
+  const n = ++labs;
+  const serverNs = `${PREFIX}-srv-${process.pid}-${n}`;
+  const clientNs = `${PREFIX}-cli-${process.pid}-${n}`;
+  const veth = { client: `${PREFIX}${process.pid}a${n}`, server: `${PREFIX}${process.pid}b${n}` };
+  const { a, b } = pickSubnet(n);
+  const clientIp = `${NET[0]}.${NET[1]}.${a}.${b + 1}`;
+  const serverIp = `${NET[0]}.${NET[1]}.${a}.${b + 2}`;
+  const undo = () => {
+    remove('ip', ['link', 'del', veth.client], /Cannot find device/);
+    remove('ip', ['netns', 'del', serverNs], /No such file/);
+    remove('ip', ['netns', 'del', clientNs], /No such file/);
+  };
+  try {
+    run('ip', ['netns', 'add', serverNs]);
+    run('ip', ['netns', 'add', clientNs]);
+    run('ip', ['link', 'add', veth.client, 'type', 'veth', 'peer', 'name', veth.server]);
+    for (const [ns, dev, ip] of [
+      [clientNs, veth.client, clientIp],
+      [serverNs, veth.server, serverIp],
+    ] as const) {
+      run('ip', ['link', 'set', dev, 'netns', ns]);
+      run('ip', ['-n', ns, 'addr', 'add', `${ip}/30`, 'dev', dev]);
+      run('ip', ['-n', ns, 'link', 'set', dev, 'up']);
+      run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+      // mDNS goes to 224.0.0.251: without a route for it, sending fails.
+      run('ip', ['-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', dev]);
+    }
+  } catch (error) {
+    undo();
+    throw error;
+  }
+  const servers = new Set<ChildServer>();
+  const dataDirs: string[] = [];
+  const browsers = new Set<ChildProcess>();
+  return {
+    serverNs,
+    clientNs,
+    serverIp,
+    clientIp,
+    async startServer(args = [], env = {}) {
+      const dir = mkdtempSync(path.join(tmpdir(), `tickline-netns-${process.pid}-`));
+      dataDirs.push(dir);
+      const server = await startChildServer(
+        ['--host', serverIp, '--port', '0', '--data', dir, ...args],
+        env,
+        { wrap: ['ip', 'netns', 'exec', serverNs] },
+      );
+      servers.add(server);
+      void server.process.once('exit', () => servers.delete(server));
+      return server;
+    },
+    browse(done, timeoutMs) {
+      const child = spawn(
+        'ip',
+        [
+          'netns',
+          'exec',
+          clientNs,
+          process.execPath,
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          BROWSE_SCRIPT,
+        ],
+        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      browsers.add(child);
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      return new Promise((resolve, reject) => {
+        let last: DiscoveredServer[] = [];
+        const finish = (timedOut: boolean) => {
+          clearTimeout(timer);
+          child.kill('SIGTERM');
+          browsers.delete(child);
+          resolve({ servers: last, timedOut });
+        };
+        const timer = setTimeout(() => finish(true), timeoutMs);
+        createInterface({ input: child.stdout }).on('line', (line) => {
+          last = JSON.parse(line) as DiscoveredServer[];
+          if (done(last)) finish(false);
+        });
+        child.once('exit', (code) => {
+          if (!browsers.has(child)) return;
+          clearTimeout(timer);
+          browsers.delete(child);
+          reject(new Error(`browser exited (${code}):\n${stderr}`));
+        });
+      });
+    },
+    async destroy() {
+      for (const child of browsers) child.kill('SIGKILL');
+      browsers.clear();
+      for (const server of [...servers]) await server.kill();
+      servers.clear();
+      undo();
+      for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

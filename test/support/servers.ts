@@ -22,7 +22,8 @@ export const TEST_MAX_IN_FLIGHT = 10_000;
  * Tests send hundreds of messages at once and register many people from one
  * address in seconds, so the message rate and requests in flight are high and
  * registrations are not limited unless a test asks; every other limit keeps
- * its production default.
+ * its production default. It speaks plain http and does not advertise itself
+ * on the LAN unless a test asks.
  */
 export async function startServer(
   options: Partial<ImServerOptions> = {},
@@ -37,6 +38,9 @@ export async function startServer(
     rateLimit: TEST_RATE_LIMIT,
     maxInFlight: TEST_MAX_IN_FLIGHT,
     registration: 'open',
+    // Plain http and no mDNS: TLS and discovery have tests of their own.
+    tls: 'off',
+    discovery: false,
     ...options,
     loginLimits: { registrationBurst: 0, ...options.loginLimits },
     dataDir,

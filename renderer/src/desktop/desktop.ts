@@ -1,4 +1,4 @@
-import type { DesktopBridge } from './bridge';
+import type { DesktopBridge } from '../../../protocol/desktop';
 
 /** The desktop shell's bridge (`window.tickline`), or undefined in the web client. */
 export function desktopBridge(): DesktopBridge | undefined {

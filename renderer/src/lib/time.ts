@@ -18,6 +18,11 @@ export function formatDateTime(ts: number, locale: string): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'short' }).format(ts);
 }
 
+/** Date and time in a medium form (lists in Settings): "Nov 28, 2026, 9:04 AM". */
+export function formatWhen(ts: number, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(ts);
+}
+
 /** Which label a day separator shows: today, yesterday, or a date. */
 export function dayLabel(
   ts: number,

@@ -15,6 +15,7 @@ import {
   type User,
 } from '../../../protocol';
 import { desktopBridge } from '../desktop/desktop';
+import { shownNames, type NamedPerson } from '../lib/names';
 import { useConversationStore } from './conversation';
 import { useDraftsStore } from './drafts';
 
@@ -122,10 +123,20 @@ export const useChatStore = defineStore('chat', () => {
     return isGroupId(id) ? (id as ConversationId) : client.conversationWith(id);
   });
 
-  /** Display name of a user id (the id itself when unknown). */
+  /**
+   * The name shown for each person (the signed-in one included): the display
+   * name, with the username where two people share it.
+   */
+  const shown = computed(() => {
+    const people: NamedPerson[] = [...users.value];
+    const self = me.value;
+    if (self && !people.some((u) => u.userId === self.userId)) people.push(self);
+    return shownNames(people);
+  });
+
+  /** Shown name of a user id (see {@link shown}; the id itself when unknown). */
   function nameOf(userId: string): string {
-    if (userId === me.value?.userId) return me.value.displayName;
-    return users.value.find((u) => u.userId === userId)?.displayName ?? userId;
+    return shown.value.get(userId) ?? userId;
   }
 
   /** Who is typing in the open conversation, by name. */
@@ -165,7 +176,7 @@ export const useChatStore = defineStore('chat', () => {
         return {
           id: user.userId,
           kind: 'user',
-          name: user.displayName,
+          name: nameOf(user.userId),
           user,
           online: live && user.online,
           left: false,

@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
+import { revokeOtherSessions } from '../../../client/accountsApi';
 import { fetchDevices, signOutDevice } from '../../../client/api';
 import type { Device } from '../../../protocol';
 import { useSessionStore } from './session';
@@ -41,5 +42,20 @@ export const useDevicesStore = defineStore('devices', () => {
     await load();
   }
 
-  return { list, loading, error, load, signOut };
+  /** Signs out every other device (their sessions end at once), then reloads the list. */
+  async function signOutOthers(): Promise<boolean> {
+    const c = session.credentials();
+    if (!c) return false;
+    let ok = false;
+    try {
+      await revokeOtherSessions(c);
+      ok = true;
+    } catch (e) {
+      error.value = e instanceof Error ? e.message : String(e);
+    }
+    await load();
+    return ok;
+  }
+
+  return { list, loading, error, load, signOut, signOutOthers };
 });

@@ -1,11 +1,18 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { BridgeResult, HostInfo, ServerChoice } from '../desktop/bridge';
+import type {
+  BridgeResult,
+  HostInfo,
+  HostOptions,
+  ServerChoice,
+  ServerProbe,
+} from '../../../protocol/desktop';
 import { desktopBridge } from '../desktop/desktop';
 
 /**
  * Which server the app talks to. The web client always uses the server that
- * served it; the desktop app asks once (host or connect) and remembers.
+ * served it; the desktop app asks once (host or connect, with the server's
+ * certificate fingerprint compared and pinned) and remembers.
  */
 export const useServerStore = defineStore('server', () => {
   const bridge = desktopBridge();
@@ -15,6 +22,8 @@ export const useServerStore = defineStore('server', () => {
   const choice = ref<ServerChoice | null>(null);
   /** False until the choice has been loaded. */
   const ready = ref(!desktop);
+  /** Whether the bridge can show a server's fingerprint before connecting (stand-ins may not). */
+  const canProbe = typeof bridge?.probeServer === 'function';
 
   /** Base URL of the server, or null while the desktop app has no choice yet. */
   const url = computed<string | null>(() => {
@@ -33,18 +42,47 @@ export const useServerStore = defineStore('server', () => {
   }
 
   /** Starts the embedded server on `port` (desktop only). */
-  async function host(port: number): Promise<BridgeResult<HostInfo>> {
+  async function host(port: number, options: HostOptions = {}): Promise<BridgeResult<HostInfo>> {
     if (!bridge) return { ok: false, code: 'internal', error: 'not the desktop app' };
-    const result = await bridge.hostServer(port);
+    const result = await bridge.hostServer(port, options);
     if (result.ok) choice.value = { mode: 'host', ...result.value };
     return result;
   }
 
-  /** Checks and remembers a server address (desktop only). */
-  async function connect(address: string): Promise<BridgeResult<{ url: string }>> {
+  /** The computer's addresses the host may bind (desktop only). */
+  async function interfaces(): Promise<string[]> {
+    return typeof bridge?.listInterfaces === 'function' ? bridge.listInterfaces() : [];
+  }
+
+  /** Looks at a server's certificate before trusting it (desktop only). */
+  async function probe(
+    address: string,
+    advertised: string | null = null,
+  ): Promise<BridgeResult<ServerProbe>> {
+    if (!bridge || !canProbe) return { ok: false, code: 'internal', error: 'not available' };
+    return bridge.probeServer(address, advertised);
+  }
+
+  /**
+   * Connects to `address` over the certificate `fingerprint` the person
+   * compared (pinned from then on), and remembers it (desktop only).
+   */
+  async function connect(
+    address: string,
+    fingerprint: string | null = null,
+    replacePin = false,
+  ): Promise<BridgeResult<{ url: string }>> {
     if (!bridge) return { ok: false, code: 'internal', error: 'not the desktop app' };
-    const result = await bridge.connectServer(address);
-    if (result.ok) choice.value = { mode: 'connect', url: result.value.url };
+    const result = canProbe
+      ? await bridge.connectServer(address, fingerprint, replacePin)
+      : await bridge.connectServer(address);
+    if (result.ok) {
+      choice.value = {
+        mode: 'connect',
+        url: result.value.url,
+        ...(fingerprint ? { fingerprint } : {}),
+      };
+    }
     return result;
   }
 
@@ -55,5 +93,17 @@ export const useServerStore = defineStore('server', () => {
     choice.value = null;
   }
 
-  return { desktop, choice, ready, url, init, host, connect, reset };
+  return {
+    desktop,
+    choice,
+    ready,
+    url,
+    canProbe,
+    init,
+    host,
+    interfaces,
+    probe,
+    connect,
+    reset,
+  };
 });

@@ -4,6 +4,7 @@ import { ApiError, login, logout, register } from '../../../client/api';
 import { usernameSchema, type Session } from '../../../protocol';
 import { desktopBridge } from '../desktop/desktop';
 import { describeDevice } from '../lib/deviceName';
+import { inviteCodeFrom } from '../lib/invites';
 import { readStored, writeStored } from '../lib/persist';
 
 /** Why signing in did not work: a known code (translated by the view) and the server's text. */
@@ -69,6 +70,7 @@ export const useSessionStore = defineStore('session', () => {
     username: string,
     password: string,
     displayName?: string,
+    invite?: string,
   ): Promise<boolean> {
     const url = serverUrl.value;
     if (!url || busy.value) return false;
@@ -82,10 +84,16 @@ export const useSessionStore = defineStore('session', () => {
         deviceName: describeDevice(navigator.userAgent, desktopBridge() !== undefined),
       };
       const name = displayName?.trim();
+      // A pasted invite link works as well as the bare code.
+      const code = invite?.trim() ? (inviteCodeFrom(invite) ?? invite.trim()) : undefined;
       const result =
         kind === 'login'
           ? await login(url, body)
-          : await register(url, name ? { ...body, displayName: name } : body);
+          : await register(url, {
+              ...body,
+              ...(name ? { displayName: name } : {}),
+              ...(code ? { invite: code } : {}),
+            });
       expired.value = false;
       save(result);
       return true;
@@ -102,9 +110,14 @@ export const useSessionStore = defineStore('session', () => {
     return authenticate('login', username, password);
   }
 
-  /** Creates an account and signs in with it. */
-  function createAccount(username: string, password: string, displayName?: string) {
-    return authenticate('register', username, password, displayName);
+  /** Creates an account (with an invite code or link, where the server needs one) and signs in. */
+  function createAccount(
+    username: string,
+    password: string,
+    displayName?: string,
+    invite?: string,
+  ): Promise<boolean> {
+    return authenticate('register', username, password, displayName, invite);
   }
 
   /** Signs out here and (best effort) on the server. */

@@ -1,8 +1,11 @@
 /**
- * Electron end-to-end: the built desktop app (out/), host mode in the first
- * window, a second window through File → New Window (its own session), two
- * people sign up and chat, asserted through the UI contract
- * (/work/shared/contract/ui-testing.md, `data-status` ticks).
+ * Electron end-to-end: the built desktop app (out/), host mode (over TLS, its
+ * fingerprint shown) in the first window, a second window through File → New
+ * Window (its own session), two people sign up and chat, asserted through the
+ * UI contract (/work/shared/contract/ui-testing.md, `data-status` ticks); then
+ * a second copy of the app (another profile) connects: the Connect screen
+ * shows the same fingerprint as the host's screen, the person accepts it, and
+ * the app's sessions accept exactly that self-signed certificate.
  *
  * Needs the Electron binary (npm install without ELECTRON_SKIP_BINARY_DOWNLOAD)
  * and `npm run build` (`npm run test:e2e:electron` does both). better-sqlite3
@@ -23,6 +26,7 @@ import {
   type Locator,
   type Page,
 } from '@playwright/test';
+import { checkHealth } from '../../../desktop/health';
 import { ensureBinding, expectedStamp, findElectron } from '../../../scripts/electron-sqlite.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -49,10 +53,12 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** First start: "Host on this computer" on `port` (the en-US setup form's names). */
+/** First start: "Host on this computer" on `port`, anyone may join (the en-US setup form's names). */
 async function chooseHost(page: Page, port: number): Promise<void> {
   await page.getByRole('radio', { name: 'Host on this computer' }).check();
   await page.getByRole('spinbutton', { name: 'Port' }).fill(String(port));
+  // Window 2 signs up too: no invite needed (the default is "People I invite").
+  await page.getByRole('radio', { name: /^Anyone on the network/ }).check();
   await page.getByRole('button', { name: 'Start hosting' }).click();
   await expect(page.getByRole('textbox', { name: 'Username' })).toBeVisible({ timeout: 30_000 });
 }
@@ -84,6 +90,10 @@ test.describe('desktop app', () => {
   let app: ElectronApplication | undefined;
   let userData: string;
   let port: number;
+  let serverUrl = '';
+  let fingerprint = '';
+  /** What the host's screen shows (checked in the first test). */
+  let shortFingerprint = '';
 
   test.beforeAll(async () => {
     test.setTimeout(600_000);
@@ -106,6 +116,16 @@ test.describe('desktop app', () => {
     await app?.close();
     if (userData) rmSync(userData, { recursive: true, force: true });
   });
+
+  /** Starts another copy of the app with its own profile. */
+  async function launchSecondCopy(profile: string): Promise<ElectronApplication> {
+    return electron.launch({
+      args: [MAIN_ENTRY],
+      cwd: ROOT,
+      env: { ...process.env, TICKLINE_USER_DATA_DIR: profile, ELECTRON_ENABLE_LOGGING: '1' },
+      timeout: 60_000,
+    });
+  }
 
   test('host in one window, chat with a second window', async () => {
     test.setTimeout(180_000);
@@ -131,9 +151,12 @@ test.describe('desktop app', () => {
         'connectServer',
         'getServerChoice',
         'hostServer',
+        'listInterfaces',
+        'onFoundServers',
         'onHostEvent',
         'openExternal',
         'openNewWindow',
+        'probeServer',
         'resetServerChoice',
         'setUnreadCount',
       ],
@@ -143,8 +166,20 @@ test.describe('desktop app', () => {
     expect(app.windows()).toHaveLength(1);
 
     await chooseHost(alice, port);
-    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
-    expect(await health.json()).toMatchObject({ ok: true });
+    // Over TLS, with the host's own certificate pinned (and shown, short, to compare).
+    const choice = (await alice.evaluate(() =>
+      (
+        window as unknown as { tickline: { getServerChoice(): Promise<unknown> } }
+      ).tickline.getServerChoice(),
+    )) as { url: string; fingerprint: string; shortFingerprint: string };
+    serverUrl = choice.url;
+    fingerprint = choice.fingerprint;
+    shortFingerprint = choice.shortFingerprint;
+    expect(serverUrl).toMatch(new RegExp(`^https://[^/]+:${port}$`));
+    const pins = JSON.parse(readFileSync(path.join(userData, 'pins.json'), 'utf8'));
+    expect(pins.pins[serverUrl]).toBe(fingerprint);
+    expect(await checkHealth(serverUrl, { pin: fingerprint })).toMatchObject({ ok: true });
+    await expect(alice.getByTestId('host-fingerprint')).toHaveText(choice.shortFingerprint);
     await createAccount(alice, 'alice');
 
     // File → New Window: a second window with its own session.
@@ -189,12 +224,51 @@ test.describe('desktop app', () => {
 
     // The choice is in the settings file; the server's data in userData.
     const settings = JSON.parse(readFileSync(path.join(userData, 'settings.json'), 'utf8'));
-    expect(settings).toEqual({ version: 1, server: { mode: 'host', port } });
+    expect(settings).toEqual({
+      version: 1,
+      server: { mode: 'host', port, registration: 'open', address: 'auto' },
+    });
     expect(existsSync(path.join(userData, 'server-data'))).toBe(true);
+  });
+
+  test('another copy connects after comparing the fingerprint (trust on first use)', async () => {
+    test.setTimeout(180_000);
+    if (!app) throw new Error('the app did not start');
+    const profile = mkdtempSync(path.join(tmpdir(), 'tickline-electron-e2e-guest-'));
+    const guest = await launchSecondCopy(profile);
+    try {
+      const carol = await guest.firstWindow();
+      await carol.getByRole('radio', { name: 'Connect to a server' }).check();
+      await carol
+        .getByRole('textbox', { name: 'Server address' })
+        .fill(serverUrl.replace('https://', ''));
+      await carol.getByRole('button', { name: 'Connect', exact: true }).click();
+      // The same short fingerprint as on the host's screen; nothing pinned before accepting.
+      const check = carol.getByTestId('fingerprint-check');
+      await expect(check).toHaveAttribute('data-state', 'new', { timeout: 15_000 });
+      await expect(carol.getByTestId('fingerprint-short')).toHaveText(shortFingerprint);
+      expect(existsSync(path.join(profile, 'pins.json'))).toBe(false);
+      await carol.getByRole('button', { name: 'Show the full fingerprint' }).click();
+      await expect(carol.getByTestId('fingerprint-full')).toHaveText(fingerprint);
+      await carol.getByRole('button', { name: 'It matches — connect' }).click();
+      // Sign-up and chat go through Chromium, which now accepts exactly that certificate.
+      await expect(carol.getByRole('textbox', { name: 'Username' })).toBeVisible({
+        timeout: 30_000,
+      });
+      await createAccount(carol, 'carol');
+      await expect(carol.getByTestId('connection')).toHaveAttribute('data-state', 'connected');
+      await expect(contact(await app.firstWindow(), 'carol')).toBeVisible({ timeout: 15_000 });
+      const pins = JSON.parse(readFileSync(path.join(profile, 'pins.json'), 'utf8'));
+      expect(pins.pins).toEqual({ [serverUrl]: fingerprint });
+      await carol.screenshot({ path: path.join(SCREENSHOTS, 'guest-connected.png') });
+    } finally {
+      await guest.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
 
     // Quitting stops the embedded server.
     await app.close();
     app = undefined;
-    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    expect(await checkHealth(serverUrl, { pin: fingerprint })).toMatchObject({ ok: false });
   });
 });

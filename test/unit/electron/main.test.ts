@@ -3,19 +3,25 @@
  * module: the Electron binary is not available everywhere, so this checks
  * what can be checked without it — privileged scheme, window preferences,
  * per-window partitions, IPC sender and argument validation, navigation and
- * pop-up denial, permissions, badge, and the embedded server stopped on quit
- * (the utility process is replaced by the same worker in-process).
+ * pop-up denial, permissions, the certificate check installed in every
+ * session with the host's own certificate pinned, pause/resume from the tray,
+ * badge, and the embedded server stopped on quit (the utility process is
+ * replaced by the same worker in-process).
  */
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import type * as Os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CHANNELS } from '../../../electron/main/channels';
-import { createServerWorker } from '../../../electron/main/serverWorker';
-import { FAST_SCRYPT } from '../../support/servers';
+import { VERIFY } from '../../../desktop/certificateCheck';
+import { CHANNELS, EVENTS } from '../../../desktop/channels';
+import { checkHealth } from '../../../desktop/health';
+import { createServerWorker } from '../../../desktop/serverWorker';
+import { FAST_SCRYPT, startServer } from '../../support/servers';
 
 type Listener = (...args: unknown[]) => unknown;
 
@@ -35,18 +41,22 @@ const fake = vi.hoisted(() => {
   const ready = new Promise<void>((resolve) => {
     readyResolve = resolve;
   });
-  let appMenu: { getMenuItemById(id: string): { click(): void } | null } | null = null;
+  type FakeMenu = { getMenuItemById(id: string): { click(): void } | null };
+  let appMenu: FakeMenu | null = null;
+  const trayMenus: FakeMenu[] = [];
 
   interface FakeSession {
     partition: string;
     schemes: Map<string, (request: Request) => Promise<Response>>;
     permissionRequest?: Listener;
     permissionCheck?: Listener;
+    verifyProc?: (request: unknown, callback: (result: number) => void) => void;
+    verifyInstalls: number;
   }
   interface FakeWindow {
     options: Record<string, unknown> & { webPreferences: Record<string, unknown> };
     url?: string;
-    webContents: { id: number; mainFrame: { url: string } };
+    webContents: { id: number; mainFrame: { url: string }; sent: unknown[][] };
     closed: EventEmitter;
   }
   let nextId = 1;
@@ -55,7 +65,13 @@ const fake = vi.hoisted(() => {
     readonly webContents: FakeWindow['webContents'];
     private readonly events = new EventEmitter();
     constructor(options: FakeWindow['options']) {
-      this.webContents = { id: nextId++, mainFrame: { url: 'app://tickline/index.html' } };
+      const sent: unknown[][] = [];
+      this.webContents = {
+        id: nextId++,
+        mainFrame: { url: 'app://tickline/index.html' },
+        sent,
+        send: (...args: unknown[]) => sent.push(args),
+      } as FakeWindow['webContents'];
       windows.push({ options, webContents: this.webContents, closed: this.events });
       Object.defineProperty(this, 'record', { value: windows.at(-1) });
     }
@@ -113,10 +129,13 @@ const fake = vi.hoisted(() => {
       registerSchemesAsPrivileged: (schemes: unknown[]) => privileged.push(...schemes),
     },
     session: {
+      get defaultSession() {
+        return electron.session.fromPartition('');
+      },
       fromPartition: (partition: string) => {
         let ses = sessions.get(partition);
         if (!ses) {
-          const created: FakeSession = { partition, schemes: new Map() };
+          const created: FakeSession = { partition, schemes: new Map(), verifyInstalls: 0 };
           ses = created;
           sessions.set(partition, created);
           Object.assign(created, {
@@ -126,6 +145,10 @@ const fake = vi.hoisted(() => {
             },
             setPermissionRequestHandler: (fn: Listener) => (created.permissionRequest = fn),
             setPermissionCheckHandler: (fn: Listener) => (created.permissionCheck = fn),
+            setCertificateVerifyProc: (fn: FakeSession['verifyProc']) => {
+              created.verifyProc = fn;
+              created.verifyInstalls += 1;
+            },
           });
         }
         return ses;
@@ -155,7 +178,9 @@ const fake = vi.hoisted(() => {
     Tray: class {
       setToolTip() {}
       setTitle() {}
-      setContextMenu() {}
+      setContextMenu(menu: FakeMenu) {
+        trayMenus.push(menu);
+      }
       on() {}
     },
     nativeImage: { createFromPath: () => ({}) },
@@ -180,6 +205,7 @@ const fake = vi.hoisted(() => {
     listeners,
     windows,
     sessions,
+    trayMenus,
     privileged,
     badge,
     opened,
@@ -193,6 +219,11 @@ const fake = vi.hoisted(() => {
 });
 
 vi.mock('electron', () => fake.electron);
+// A computer whose only usable address is loopback: the host binds 127.0.0.1.
+vi.mock('node:os', async (original) => ({
+  ...(await original<typeof Os>()),
+  networkInterfaces: () => ({}),
+}));
 vi.mock('../../../build/icon.png?asset', () => ({ default: '/fake/icon.png' }));
 vi.mock('../../../build/tray.png?asset', () => ({ default: '/fake/tray.png' }));
 
@@ -206,7 +237,7 @@ function inProcessUtility(entry: string) {
         if (message.type === 'closed') setImmediate(() => events.emit('exit', 0));
       },
     },
-    { scrypt: FAST_SCRYPT },
+    { scrypt: FAST_SCRYPT, discovery: false },
   );
   return {
     postMessage: (message: unknown) => void worker.handle(structuredClone(message)),
@@ -231,6 +262,7 @@ async function invoke(channel: string, event: unknown, ...args: unknown[]) {
 
 describe('main process wiring (fake electron)', () => {
   let hostedPort = 0;
+  let fingerprint = '';
 
   beforeAll(async () => {
     fake.userData.dir = mkdtempSync(path.join(tmpdir(), 'tickline-main-'));
@@ -264,6 +296,8 @@ describe('main process wiring (fake electron)', () => {
       webSecurity: true,
       allowRunningInsecureContent: false,
       webviewTag: false,
+      // Not packaged here: DevTools stay available (they are off in installed apps).
+      devTools: true,
     });
     expect(String(win!.options.webPreferences.preload)).toMatch(/preload[/\\]index\.cjs$/);
     const ses = win!.options.webPreferences.session as { partition: string };
@@ -346,17 +380,22 @@ describe('main process wiring (fake electron)', () => {
 
   it('validates arguments and answers BridgeResults', async () => {
     for (const bad of ['7420', -1, 70000, 1.5, undefined]) {
-      await expect(invoke(CHANNELS.hostServer, eventFrom(0), bad)).resolves.toMatchObject({
+      await expect(invoke(CHANNELS.hostServer, eventFrom(0), bad, {})).resolves.toMatchObject({
         ok: false,
         code: 'invalid',
       });
     }
-    await expect(invoke(CHANNELS.connectServer, eventFrom(0), 42)).resolves.toMatchObject({
-      ok: false,
-      code: 'invalid',
-    });
     await expect(
-      invoke(CHANNELS.connectServer, eventFrom(0), 'file:///etc/passwd'),
+      invoke(CHANNELS.hostServer, eventFrom(0), 7420, { address: '0.0.0.0/0' }),
+    ).resolves.toMatchObject({ ok: false, code: 'invalid' });
+    await expect(
+      invoke(CHANNELS.connectServer, eventFrom(0), 42, null, false),
+    ).resolves.toMatchObject({ ok: false, code: 'invalid' });
+    await expect(
+      invoke(CHANNELS.connectServer, eventFrom(0), 'file:///etc/passwd', null, false),
+    ).resolves.toMatchObject({ ok: false, code: 'invalid' });
+    await expect(
+      invoke(CHANNELS.probeServer, eventFrom(0), 'h:1', 'not a fingerprint'),
     ).resolves.toMatchObject({ ok: false, code: 'invalid' });
   });
 
@@ -377,18 +416,69 @@ describe('main process wiring (fake electron)', () => {
     hostedPort = (probe.address() as AddressInfo).port;
     await new Promise((resolve) => probe.close(resolve));
 
-    const result = await invoke(CHANNELS.hostServer, eventFrom(0), hostedPort);
+    const result = await invoke(CHANNELS.hostServer, eventFrom(0), hostedPort, {});
     expect(result).toMatchObject({
       ok: true,
-      value: { url: `http://127.0.0.1:${hostedPort}`, port: hostedPort },
+      value: { url: `https://127.0.0.1:${hostedPort}`, port: hostedPort, address: '127.0.0.1' },
     });
     expect(fake.forks.at(-1)).toMatch(/serverProcess\.js$/);
-    const health = await fetch(`http://127.0.0.1:${hostedPort}/healthz`);
-    expect(await health.json()).toEqual({ ok: true });
+    fingerprint = (result as { value: { fingerprint: string } }).value.fingerprint;
+    expect(
+      await checkHealth(`https://127.0.0.1:${hostedPort}`, { pin: fingerprint }),
+    ).toMatchObject({ ok: true });
     await expect(invoke(CHANNELS.getServerChoice, eventFrom(0))).resolves.toMatchObject({
       mode: 'host',
       port: hostedPort,
+      fingerprint,
     });
+  });
+
+  it("accepts exactly the host's own certificate in every session", async () => {
+    const pem = readFileSync(path.join(fake.userData.dir, 'server-data', 'tls-cert.pem'), 'utf8');
+    const electronCert = (data: string) => ({
+      data,
+      fingerprint: `sha256/${createHash('sha256').update(new X509Certificate(data).raw).digest('base64')}`,
+    });
+    // Another certificate for the same address: an impostor's.
+    const other = await startServer({ tls: 'auto' });
+    const otherPem = readFileSync(path.join(other.dataDir, 'tls-cert.pem'), 'utf8');
+    await other.close();
+    const verdict = (partition: string, hostname: string, data: string) =>
+      new Promise<number>((resolve) =>
+        fake.sessions.get(partition)!.verifyProc!(
+          { hostname, certificate: electronCert(data) },
+          resolve,
+        ),
+      );
+    for (const partition of ['', 'persist:tickline-window-1']) {
+      // Re-installed after the new pin (Chromium caches verdicts).
+      expect(fake.sessions.get(partition)!.verifyInstalls).toBeGreaterThan(1);
+      expect(await verdict(partition, '127.0.0.1', pem)).toBe(VERIFY.accept);
+      expect(await verdict(partition, '127.0.0.1', otherPem)).toBe(VERIFY.refuse);
+      expect(await verdict(partition, 'example.com', otherPem)).toBe(VERIFY.chromium);
+    }
+    expect(fingerprint).toBe(new X509Certificate(pem).fingerprint256);
+  });
+
+  it('pauses and resumes hosting from the tray, telling every window', async () => {
+    const pause = fake.trayMenus.at(-1)!.getMenuItemById('pause-hosting');
+    expect(fake.trayMenus.at(-1)!.getMenuItemById('resume-hosting')).toBeNull();
+    pause!.click();
+    const sent = fake.windows[0]!.webContents.sent;
+    await vi.waitFor(() => expect(sent).toContainEqual([EVENTS.hostEvent, { type: 'paused' }]));
+    const url = `https://127.0.0.1:${hostedPort}`;
+    expect(await checkHealth(url, { pin: fingerprint })).toMatchObject({ ok: false });
+    await vi.waitFor(() =>
+      expect(fake.trayMenus.at(-1)!.getMenuItemById('resume-hosting')).not.toBeNull(),
+    );
+    fake.trayMenus.at(-1)!.getMenuItemById('resume-hosting')!.click();
+    await vi.waitFor(() =>
+      expect(sent).toContainEqual([EVENTS.hostEvent, { type: 'resumed', port: hostedPort }]),
+    );
+    expect(await checkHealth(url, { pin: fingerprint })).toMatchObject({ ok: true });
+    await vi.waitFor(() =>
+      expect(fake.trayMenus.at(-1)!.getMenuItemById('pause-hosting')).not.toBeNull(),
+    );
   });
 
   it('opens a new window with the next partition from the menu and the bridge', async () => {
@@ -423,6 +513,8 @@ describe('main process wiring (fake electron)', () => {
     }
     expect(prevented).toBe(true);
     await vi.waitFor(() => expect(fake.quitCalls()).toBe(before + 1), { timeout: 10_000 });
-    await expect(fetch(`http://127.0.0.1:${hostedPort}/healthz`)).rejects.toThrow();
+    expect(
+      await checkHealth(`https://127.0.0.1:${hostedPort}`, { pin: fingerprint }),
+    ).toMatchObject({ ok: false, code: 'unreachable' });
   });
 });

@@ -6,7 +6,7 @@
 import { mount } from '@vue/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import HostNotice from '../../../renderer/src/components/HostNotice.vue';
-import type { DesktopBridge, HostEvent } from '../../../renderer/src/desktop/bridge';
+import type { DesktopBridge, HostEvent } from '../../../protocol/desktop';
 import { plugins } from './helpers';
 
 type Listener = (event: HostEvent) => void;

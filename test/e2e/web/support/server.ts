@@ -20,12 +20,19 @@ export class ScenarioServer {
   private dataDir: string | undefined;
   private port = 0;
 
-  constructor(private readonly policy: Policy = {}) {}
+  /** `tls`: serve https with the automatic certificate (the production default) instead of http. */
+  constructor(
+    private readonly policy: Policy = {},
+    private readonly options: { tls?: boolean } = {},
+  ) {}
 
-  /** Base URL, e.g. `http://127.0.0.1:43121`. */
+  /** Base URL, e.g. `http://127.0.0.1:43121` (`https://` with `tls`). */
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.options.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
+
+  /** The certificate's fingerprint, with `tls`, once started. */
+  fingerprint: string | undefined;
 
   /** Starts it (the first time on a free port, later on the same one). */
   async start(): Promise<void> {
@@ -38,8 +45,10 @@ export class ScenarioServer {
     if (this.policy.maxAttempts) {
       args.push('--client-max-attempts', String(this.policy.maxAttempts));
     }
+    if (this.options.tls) args.push('--tls', 'auto');
     this.child = await startChildServer(args);
     this.port = this.child.port;
+    this.fingerprint = this.child.fingerprint;
   }
 
   /** SIGKILL: the server dies at once, as in a crash. */
@@ -58,8 +67,11 @@ export class ScenarioServer {
 }
 
 /** A {@link ScenarioServer} started before this file's tests and disposed of after them. */
-export function useScenarioServer(policy: Policy = {}): ScenarioServer {
-  const server = new ScenarioServer(policy);
+export function useScenarioServer(
+  policy: Policy = {},
+  options: { tls?: boolean } = {},
+): ScenarioServer {
+  const server = new ScenarioServer(policy, options);
   test.beforeAll(() => server.start());
   test.afterAll(() => server.dispose());
   return server;

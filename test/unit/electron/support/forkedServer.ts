@@ -6,14 +6,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ServerChild } from '../../../../electron/main/embeddedServer';
+import type { ServerChild } from '../../../../desktop/embeddedServer';
 
 const SHIM = pathToFileURL(path.join(import.meta.dirname, 'utilityProcessShim.mjs')).href;
 
 /** The utility-process entry from the sources (run through tsx). */
 export const SOURCE_ENTRY = path.resolve(
   import.meta.dirname,
-  '../../../../electron/main/serverProcess.ts',
+  '../../../../desktop/serverProcess.ts',
 );
 
 /** Forks `entry` (a `.ts` source through tsx, or a built `.js`) as a utility process. */

@@ -34,7 +34,8 @@ const ready = new Promise((resolve) => {
 });
 
 export const app = {
-  isPackaged: false,
+  // The harness's STAND_IN_PACKAGED=1 plays an installed app.
+  isPackaged: process.env.STAND_IN_PACKAGED === '1',
   getPath: (name) => record.paths.get(name) ?? `/nonexistent-${name}`,
   setPath: (name, value) => record.paths.set(name, value),
   requestSingleInstanceLock: () => true,
@@ -63,6 +64,9 @@ export const protocol = {
 };
 
 export const session = {
+  get defaultSession() {
+    return session.fromPartition('');
+  },
   fromPartition: (partition) => {
     let ses = record.sessions.get(partition);
     if (!ses) {
@@ -75,6 +79,11 @@ export const session = {
         },
         setPermissionCheckHandler: (handler) => {
           ses.permissionCheck = handler;
+        },
+        verifyInstalls: 0,
+        setCertificateVerifyProc: (proc) => {
+          ses.verifyProc = proc;
+          ses.verifyInstalls += 1;
         },
       };
       record.sessions.set(partition, ses);

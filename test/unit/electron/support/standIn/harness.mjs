@@ -3,7 +3,8 @@
  * Node with the stand-in `electron` (see register.mjs) and answers the test's
  * requests over the fork's IPC channel: `state`, `fetch` (through the window
  * session's `app://` handler), `invoke` (an IPC call from window 1's top
- * frame), `sent` (what window 1 was sent) and `quit`.
+ * frame), `verify` (a session's certificate check), `tray` (a tray item's
+ * click), `sent` (what window 1 was sent) and `quit`.
  */
 import { pathToFileURL } from 'node:url';
 import { record } from './electron.mjs';
@@ -33,7 +34,10 @@ const requests = {
     sessions: [...record.sessions.values()].map((ses) => ({
       partition: ses.partition,
       schemes: [...ses.schemes.keys()],
+      verifies: typeof ses.verifyProc === 'function',
     })),
+    userData: record.paths.get('userData'),
+    trayItems: (record.trays[0]?.menu?.template ?? []).map((item) => item.id ?? item.label),
     channels: [...record.handlers.keys(), ...record.listeners.keys()].sort(),
     forks: record.forks,
     trayIcon: record.trays[0]?.image?.path,
@@ -58,6 +62,18 @@ const requests = {
     if (!handler) throw new Error(`harness: no handler for ${channel}`);
     const event = { sender: win.webContents, senderFrame: win.webContents.mainFrame };
     return { value: await handler(event, ...args) };
+  },
+  /** The certificate check of session `partition` for a certificate `{data, fingerprint}`. */
+  verify: ({ partition, hostname, certificate }) =>
+    new Promise((resolve) =>
+      record.sessions.get(partition).verifyProc({ hostname, certificate }, resolve),
+    ),
+  /** Clicks the tray menu's item `id`. */
+  tray: async ({ item: id }) => {
+    const item = record.trays[0].menu.template.find((entry) => entry.id === id);
+    if (!item) throw new Error(`harness: no tray item ${id}`);
+    item.click();
+    return {};
   },
   /** What the main process sent to window 1, once it has sent `count` messages. */
   sent: ({ count }) =>
