@@ -131,7 +131,7 @@ export function isAppUrl(url: string | undefined | null, devOrigin?: string): bo
   return devOrigin !== undefined && parsed.origin === devOrigin;
 }
 
-/** Whether `url` may be handed to the system browser: http(s) with a host and no credentials. */
+/** Whether `url` may be handed to the system: http(s) with a host and no credentials, or one plain mailto: address. */
 export function isSafeExternalUrl(url: string): boolean {
   if (url.length > 8192) return false;
   let parsed: URL;
@@ -139,6 +139,13 @@ export function isSafeExternalUrl(url: string): boolean {
     parsed = new URL(url);
   } catch {
     return false;
+  }
+  // An e-mail address the message linked (one plain address, no headers
+  // such as ?body= or ?attach= that a mail client would act on).
+  if (parsed.protocol === 'mailto:') {
+    return (
+      parsed.search === '' && /^[^@\s/?#,;]+@[^@\s/?#,;]+\.[^@\s/?#,;]+$/.test(parsed.pathname)
+    );
   }
   return (
     (parsed.protocol === 'http:' || parsed.protocol === 'https:') &&

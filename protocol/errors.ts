@@ -50,7 +50,11 @@ export function fail(code: ErrorCode, message: string, retryAfterMs?: number): F
     : { ok: false, error: { code, message, retryAfterMs: Math.max(0, Math.ceil(retryAfterMs)) } };
 }
 
-/** The JSON body of a failed HTTP request. */
+/**
+ * The JSON body of a failed HTTP request: wire-v1's `{error}`, extended with
+ * `ok: false` (the same shape as a failed acknowledgement).
+ */
 export interface HttpErrorBody {
+  ok: false;
   error: WireError;
 }

@@ -42,8 +42,8 @@ export function sendError(
   message: string,
   retryAfterMs?: number,
 ) {
-  const { error } = fail(code, message, retryAfterMs);
-  const body: HttpErrorBody = { error };
+  const body: HttpErrorBody = fail(code, message, retryAfterMs);
+  const { error } = body;
   if (error.retryAfterMs !== undefined) {
     reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
   }

@@ -22,7 +22,7 @@ export interface Refusal {
 }
 
 function refusal(status: number, code: ErrorCode, message: string): Refusal {
-  return { status, body: { error: fail(code, message).error } };
+  return { status, body: fail(code, message) };
 }
 
 /**

@@ -101,6 +101,7 @@ describe('authorization', () => {
     });
     expect(bad.status).toBe(401);
     expect(await bad.json()).toEqual({
+      ok: false,
       error: { code: 'unauthorized', message: expect.any(String) },
     });
     const ok = await fetch(`${server.url}/api/users`, {

@@ -52,7 +52,7 @@ describe('HTTP API with the real password hashing cost', () => {
     });
     expect(again).toEqual({
       status: 409,
-      json: { error: { code: 'username_taken', message: expect.any(String) } },
+      json: { ok: false, error: { code: 'username_taken', message: expect.any(String) } },
     });
 
     const login = await post(`${server.url}/api/login`, {
@@ -108,7 +108,7 @@ describe('HTTP API with the real password hashing cost', () => {
       });
       expect(r).toEqual({
         status: 401,
-        json: { error: { code: 'bad_credentials', message: expect.any(String) } },
+        json: { ok: false, error: { code: 'bad_credentials', message: expect.any(String) } },
       });
     }
     const limited = await post(`${server.url}/api/login`, {

@@ -64,6 +64,7 @@ describe('invite mode', () => {
       const answer = await registerAs(server.url, 'mallory', extra);
       expect(answer.status).toBe(403);
       expect(answer.json).toEqual({
+        ok: false,
         error: { code: 'invite_required', message: expect.stringContaining('invite') },
       });
     }

@@ -131,6 +131,7 @@ describe('the web surface over http', () => {
       const answer = await getWithHost(server.url, '/api/config', evil);
       expect(answer.status).toBe(421);
       expect(JSON.parse(answer.body)).toEqual({
+        ok: false,
         error: { code: 'invalid_input', message: expect.stringContaining('--allowed-hosts') },
       });
     }

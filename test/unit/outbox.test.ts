@@ -4,7 +4,13 @@ import { Outbox, type Throttle } from '../../client/outbox';
 import { retryBudgetMs } from '../../client/retry';
 import { newMessageId } from '../../client/ids';
 import { messageKey, type StoredMessage } from '../../client/storage';
-import { directConversationId, type Answer, type MsgA, type MsgR } from '../../protocol';
+import {
+  directConversationId,
+  newGroupId,
+  type Answer,
+  type MsgA,
+  type MsgR,
+} from '../../protocol';
 
 const ME = 'u_alice';
 const BOB = 'u_bob';
@@ -20,13 +26,13 @@ interface Sent {
 }
 
 /** An outbox over memory storage and a scripted link, with every effect recorded. */
-function harness() {
-  const storage = new MemoryStorage();
+function harness(options: { storage?: MemoryStorage; up?: boolean } = {}) {
+  const storage = options.storage ?? new MemoryStorage();
   const sent: Sent[] = [];
   const statuses: string[] = [];
   const throttles: (Throttle | undefined)[] = [];
   const failures: unknown[] = [];
-  const link = { up: true, suspected: 0 };
+  const link = { up: options.up ?? true, suspected: 0 };
   const outbox = new Outbox({
     userId: ME,
     storage,
@@ -224,5 +230,118 @@ describe('the outbox state machine (fake timers)', () => {
     h.sent[1]!.answer(ok(m.id, 1));
     await vi.advanceTimersByTimeAsync(0);
     expect(await h.status(m)).toBe('sent');
+  });
+
+  it('resends a failed message with the same id and a fresh deadline; refuses one that did not fail', async () => {
+    const h = harness();
+    const m = await h.write();
+    h.sent[0]!.answer(refusal('unknown_recipient'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await h.status(m)).toBe('failed');
+    expect(await h.outbox.resend(m.id, Date.now() + 7_000)).toBe(true);
+    expect(await h.status(m)).toBe('pending');
+    expect(h.statuses).toEqual(['failed', 'pending']);
+    expect(h.sent).toHaveLength(2);
+    expect(h.sent[1]!.packet.id).toBe(m.id);
+    // The new attempt counts from one again: it fails only after maxAttempts more.
+    expect(h.sent[1]!.timeoutMs).toBe(1_000);
+    h.sent[1]!.answer(ok(m.id, 3));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await h.status(m)).toBe('sent');
+    expect(await h.outbox.resend(m.id, Date.now() + 7_000)).toBe(false);
+    expect(h.sent).toHaveLength(2);
+  });
+
+  it('after a restart, tracks what is unfinished (not a group message the server holds) and sends it on connect', async () => {
+    const h = harness();
+    const pending = await h.write('a');
+    const sent = await h.write('b');
+    h.sent[1]!.answer(ok(sent.id, 2));
+    await vi.advanceTimersByTimeAsync(0);
+    const group = newGroupId('0b7b1f8e-7f3c-4b8e-9d55-3c1f0a2b4c6d');
+    const groupId = newMessageId();
+    await h.storage.addOutgoing({
+      key: messageKey(ME, groupId),
+      id: groupId,
+      from: ME,
+      to: group,
+      conv: group,
+      peer: '',
+      direction: 'out',
+      body: 'g',
+      posA: 0,
+      posB: Date.now(),
+      status: 'pending',
+      deadline: Date.now() + 7_000,
+      outbox: true,
+      composedAt: Date.now(),
+    });
+    await h.storage.advance(messageKey(ME, groupId), 'sent', { ts: 1, seq: 1 });
+    h.outbox.close();
+    // A new engine over the same storage, link down at first.
+    const next = harness({ storage: h.storage, up: false });
+    await next.outbox.load();
+    next.outbox.armAll();
+    expect(next.sent).toHaveLength(0);
+    next.link.up = true;
+    next.outbox.onConnect();
+    expect(next.sent.map((x) => x.packet.id).sort()).toEqual([pending.id, sent.id].sort());
+  });
+
+  it('fails a message whose deadline passes while disconnected, and one already past it on connect', async () => {
+    const h = harness();
+    const m = await h.write();
+    h.link.up = false;
+    h.outbox.onDisconnect();
+    // The answer to the transmission before the cut is void.
+    h.sent[0]!.answer(ok(m.id, 1));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await h.status(m)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(6_999);
+    expect(await h.status(m)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await h.status(m)).toBe('failed');
+    expect(h.sent).toHaveLength(1);
+    // Another written while offline, connect after its deadline: failed at once, not sent.
+    const late = await h.write('late');
+    expect(h.sent).toHaveLength(1);
+    vi.setSystemTime(Date.now() + 8_000);
+    h.link.up = true;
+    h.outbox.onConnect();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await h.status(late)).toBe('failed');
+    expect(h.sent).toHaveLength(1);
+  });
+
+  it('rechecks a message stored for an offline recipient on the long timer, until ack:N says delivered', async () => {
+    const h = harness();
+    const m = await h.write();
+    h.sent[0]!.answer(ok(m.id, 1));
+    await vi.advanceTimersByTimeAsync(0);
+    await h.outbox.onAckN({ id: m.id, offline: true, ts: 1, seq: 1 } as never);
+    expect(await h.status(m)).toBe('stored');
+    // storedRecheckMs = 4 × min(30 s, 16·T) = 64 s.
+    await vi.advanceTimersByTimeAsync(63_999);
+    expect(h.sent).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(h.sent).toHaveLength(2);
+    expect(h.sent[1]!.packet.id).toBe(m.id);
+    await h.outbox.onAckN({ id: m.id, offline: false, ts: 1, seq: 1 } as never);
+    expect(await h.status(m)).toBe('delivered');
+    await vi.advanceTimersByTimeAsync(200_000);
+    expect(h.sent).toHaveLength(2);
+  });
+
+  it('shows a failed message as delivered when its ack:N comes after all', async () => {
+    const h = harness();
+    const m = await h.write();
+    await vi.advanceTimersByTimeAsync(7_000);
+    expect(await h.status(m)).toBe('failed');
+    expect(await h.outbox.onAckN({ id: m.id, offline: false, ts: 5, seq: 4 } as never)).toBe(true);
+    expect(await h.storage.get(m.key)).toMatchObject({ status: 'delivered', seq: 4 });
+    // Not this device's message: left to the caller.
+    expect(await h.outbox.onAckN({ id: 'elsewhere', offline: false, ts: 5, seq: 5 } as never)).toBe(
+      false,
+    );
   });
 });

@@ -104,6 +104,38 @@ describe.each(Object.entries(IMPLEMENTATIONS))('%s', (_name, storage) => {
     s.close();
   });
 
+  it("gives the person's own history entries a status (sent unless stated; a note to self is delivered) and their receipt", async () => {
+    const s = storage();
+    const SELF = directConversationId(ME, ME);
+    const { fresh } = await s.addFromServer(ME, [
+      entry(ME, 'plain', 1),
+      { ...entry(ME, 'counted', 2), receipt: { recipients: 1, delivered: 1, read: 0 } },
+      { id: 'note', from: ME, to: ME, body: 'note', ts: 5, seq: 1, conv: SELF },
+    ]);
+    const byId = new Map(fresh.map((m) => [m.id, m]));
+    expect(byId.get('plain')).toMatchObject({ direction: 'out', status: 'sent', peer: 'bob' });
+    expect(byId.get('plain')!.receipt).toBeUndefined();
+    expect(byId.get('counted')).toMatchObject({
+      receipt: { recipients: 1, delivered: 1, read: 0 },
+    });
+    expect(byId.get('note')).toMatchObject({ direction: 'out', status: 'delivered', peer: ME });
+    // Incoming messages have no status.
+    const { fresh: incoming } = await s.addFromServer(ME, [entry('bob', 'in', 3)]);
+    expect(incoming[0]!.status).toBeUndefined();
+    s.close();
+  });
+
+  it('reports a gap when a pushed message skips seqs after what it knows, not before anything is known', async () => {
+    const s = storage();
+    expect((await s.addFromServer(ME, [entry('bob', 'b5', 5)])).gap).toBe(false);
+    expect((await s.addFromServer(ME, [entry('bob', 'b6', 6)])).gap).toBe(false);
+    expect((await s.addFromServer(ME, [entry('bob', 'b8', 8)])).gap).toBe(true);
+    // A repeat of something known is no gap, nor is filling one.
+    expect((await s.addFromServer(ME, [entry('bob', 'b8', 8)])).gap).toBe(false);
+    expect((await s.addFromServer(ME, [entry('bob', 'b7', 7)])).gap).toBe(false);
+    s.close();
+  });
+
   it("keeps the person's messages from other devices as outgoing, with their status", async () => {
     const s = storage();
     const { fresh } = await s.addFromServer(ME, [

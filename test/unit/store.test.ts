@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { directConversationId, MAX_PAGE_BYTES } from '../../protocol';
 import { GroupCommit } from '../../server/groupCommit';
 import { MIGRATIONS } from '../../server/migrations';
+import { Groups } from '../../server/groups';
 import { Store, type StreamScope } from '../../server/store';
 import { tempDir } from '../support/servers';
 
@@ -122,6 +123,74 @@ describe('store', () => {
     expect(
       store.storeMessage('alice', 'alice1', { id: 'm1', to: 'bob', body: 'hi' }, 400),
     ).toMatchObject({ kind: 'duplicate', delivered: true });
+    store.close();
+  });
+
+  it('names who must receive a stored message, and reports only the first confirmation as first', () => {
+    const { store } = open();
+    const bob1 = device(store, 'bob', 'bob1');
+    const bob2 = device(store, 'bob', 'bob2');
+    const alice2 = device(store, 'alice', 'alice2');
+    expect(store.storeMessage('alice', 'alice1', { id: 'm1', to: 'bob', body: 'hi' }, 100)).toEqual(
+      {
+        kind: 'stored',
+        ts: 100,
+        conv: AB,
+        seq: 1,
+        gseq: expect.any(Number),
+        recipients: ['bob'],
+      },
+    );
+    // The sender's own other device: allowed, never "delivered".
+    expect(store.confirm(alice2, 'alice', 'm1', 150)).toMatchObject({ first: false });
+    // The recipient's first device delivers it; the second and a repeat do not again.
+    expect(store.confirm(bob1, 'alice', 'm1', 200)).toMatchObject({ first: true });
+    expect(store.confirm(bob2, 'alice', 'm1', 250)).toMatchObject({ first: false });
+    expect(store.confirm(bob1, 'alice', 'm1', 300)).toMatchObject({ first: false });
+    store.close();
+  });
+
+  it("counts a group message delivered per member (first device only); other members' devices may confirm what they saw", () => {
+    const { store } = open();
+    const groups = new Groups(store.db, store);
+    const alice1 = device(store, 'alice', 'alice1');
+    const bob1 = device(store, 'bob', 'bob1');
+    const bob2 = device(store, 'bob', 'bob2');
+    const bob2v1 = { ...bob2, mirror: false };
+    const carol1 = device(store, 'carol', 'carol1');
+    const created = groups.create('alice', 'alice1', 'team', ['bob'], 10);
+    if (!('conv' in created)) throw new Error('group not created');
+    const stored = store.storeMessage(
+      'alice',
+      'alice1',
+      { id: 'g1', to: created.conv, body: 'hi' },
+      100,
+    );
+    expect(stored).toMatchObject({ kind: 'stored', recipients: ['bob'] }); // everyone but the sender
+    // Carol was never a member: she may not confirm it.
+    expect(store.confirm(carol1, 'alice', 'g1', 150)).toBeUndefined();
+    // A protocol-1 device of a member cannot confirm group messages.
+    expect(store.confirm(bob2v1, 'alice', 'g1', 150)).toBeUndefined();
+    // Bob's first device: delivered to Bob (first); his second device: allowed, not first.
+    expect(store.confirm(bob1, 'alice', 'g1', 200)).toMatchObject({
+      byRecipient: true,
+      first: true,
+    });
+    expect(store.confirm(bob2, 'alice', 'g1', 250)).toMatchObject({
+      byRecipient: true,
+      first: false,
+    });
+    // The sender's own device confirms without delivering anything.
+    expect(store.confirm(alice1, 'alice', 'g1', 300)).toMatchObject({
+      byRecipient: false,
+      first: false,
+    });
+    // Bob's own message, confirmed by Alice's device (a member who saw that seq).
+    store.storeMessage('bob', 'bob1', { id: 'g2', to: created.conv, body: 'yo' }, 400);
+    expect(store.confirm(alice1, 'bob', 'g2', 500)).toMatchObject({
+      byRecipient: true,
+      first: true,
+    });
     store.close();
   });
 

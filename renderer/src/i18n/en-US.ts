@@ -38,6 +38,7 @@ export default {
   },
   auth: {
     title: 'Welcome back',
+    titleNew: 'Welcome',
     subtitle: 'Sign in, or create an account on this server.',
     username: 'Username',
     password: 'Password',
@@ -47,6 +48,11 @@ export default {
     createAccount: 'Create account',
     working: 'One moment…',
     signOut: 'Sign out',
+    signOutTitle: 'Sign out of Tickline?',
+    signOutBody:
+      'Your messages stay on the server. To read them here again, sign in with your username and password.',
+    signOutConfirm: 'Sign out',
+    signOutCancel: 'Stay signed in',
     server: 'Server',
     changeServer: 'Change server',
     sessionExpired: 'Your session has ended. Please sign in again.',
@@ -110,7 +116,7 @@ export default {
     send: 'Send',
     hint: 'Enter to send · Shift+Enter for a new line',
     tooLarge:
-      'This message is too long to send ({size} of {limit} allowed). Shorten it or split it up.',
+      'This message is too long to send ({size} bytes of {limit} allowed). Shorten it or split it up.',
     offline:
       'Offline — your message is retried for a while; if the server stays away, you can resend it.',
   },

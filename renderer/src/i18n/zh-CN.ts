@@ -40,6 +40,7 @@ const zh: Shape<typeof en> = {
   },
   auth: {
     title: '欢迎回来',
+    titleNew: '欢迎',
     subtitle: '登录，或在此服务器上创建账号。',
     username: '用户名',
     password: '密码',
@@ -49,6 +50,10 @@ const zh: Shape<typeof en> = {
     createAccount: '创建账号',
     working: '请稍候…',
     signOut: '退出登录',
+    signOutTitle: '退出 Tickline？',
+    signOutBody: '你的消息仍保存在服务器上。要在这里再次查看，请用用户名和密码登录。',
+    signOutConfirm: '退出登录',
+    signOutCancel: '保持登录',
     server: '服务器',
     changeServer: '更换服务器',
     sessionExpired: '你的会话已结束，请重新登录。',
@@ -110,7 +115,7 @@ const zh: Shape<typeof en> = {
     placeholder: '输入消息…',
     send: '发送',
     hint: 'Enter 发送 · Shift+Enter 换行',
-    tooLarge: '消息太长，无法发送（{size}，上限 {limit}）。请缩短或分开发送。',
+    tooLarge: '消息太长，无法发送（{size} 字节，上限 {limit} 字节）。请缩短或分开发送。',
     offline: '离线——你的消息会重试一段时间；服务器一直未恢复的话，你可以重新发送。',
   },
   status: {

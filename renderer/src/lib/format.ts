@@ -1,8 +1,6 @@
-/** A byte count for people: `16 KB`, `18.2 KB`. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const kb = bytes / 1024;
-  return `${kb >= 100 || Number.isInteger(kb) ? Math.round(kb) : kb.toFixed(1)} KB`;
+/** An exact count with the locale's grouping: `16,385`. */
+export function formatCount(n: number, locale: string): string {
+  return new Intl.NumberFormat(locale).format(n);
 }
 
 /** UTF-8 size of a string in bytes. */

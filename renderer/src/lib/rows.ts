@@ -12,7 +12,16 @@ export interface Row {
   message: StoredMessage;
   /** Set on the first message of a day: the time to label the separator with. */
   day: number | null;
+  /**
+   * Continues the previous message: same sender, same day, within
+   * {@link GROUP_GAP_MS}. Its time is not repeated (a group sender's name is:
+   * the UI contract shows it on every incoming group message).
+   */
+  continued: boolean;
 }
+
+/** Messages of one sender closer together than this form a group that shows its time once. */
+export const GROUP_GAP_MS = 5 * 60_000;
 
 /** When a message happened, for display: server time when known, else when it was written here. */
 export function shownTime(m: Pick<StoredMessage, 'ts' | 'composedAt'>): number {
@@ -23,11 +32,23 @@ export function shownTime(m: Pick<StoredMessage, 'ts' | 'composedAt'>): number {
 export function buildRows(messages: readonly StoredMessage[]): Row[] {
   const rows: Row[] = [];
   let day = '';
+  let previous: StoredMessage | undefined;
   for (const message of messages) {
     const ts = shownTime(message);
     const key = dayKey(ts);
-    rows.push({ key: message.key, message, day: key !== day ? ts : null });
+    const newDay = key !== day;
+    const continued =
+      !newDay &&
+      previous !== undefined &&
+      message.kind !== 'system' &&
+      previous.kind !== 'system' &&
+      previous.from === message.from &&
+      previous.direction === message.direction &&
+      ts - shownTime(previous) >= 0 &&
+      ts - shownTime(previous) < GROUP_GAP_MS;
+    rows.push({ key: message.key, message, day: newDay ? ts : null, continued });
     day = key;
+    previous = message;
   }
   return rows;
 }

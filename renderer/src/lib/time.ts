@@ -1,5 +1,3 @@
-const DAY_MS = 86_400_000;
-
 /** Local calendar day of `ts` as `YYYY-MM-DD` (for day separators). */
 export function dayKey(ts: number): string {
   const d = new Date(ts);
@@ -23,6 +21,13 @@ export function formatWhen(ts: number, locale: string): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(ts);
 }
 
+/** The calendar day before `now`'s, as a `dayKey` (right across daylight-saving changes). */
+function yesterdayKey(now: number): string {
+  const d = new Date(now);
+  d.setDate(d.getDate() - 1);
+  return dayKey(d.getTime());
+}
+
 /** Which label a day separator shows: today, yesterday, or a date. */
 export function dayLabel(
   ts: number,
@@ -32,7 +37,7 @@ export function dayLabel(
 ): string {
   const key = dayKey(ts);
   if (key === dayKey(now)) return words.today;
-  if (key === dayKey(now - DAY_MS)) return words.yesterday;
+  if (key === yesterdayKey(now)) return words.yesterday;
   const sameYear = new Date(ts).getFullYear() === new Date(now).getFullYear();
   return new Intl.DateTimeFormat(locale, {
     weekday: 'long',
@@ -42,8 +47,17 @@ export function dayLabel(
   }).format(ts);
 }
 
-/** Short time for the contact list: clock time today, otherwise a short date. */
-export function formatShort(ts: number, locale: string, now: number = Date.now()): string {
+/**
+ * Short time for the contact list: clock time today, the word for yesterday
+ * (as the day separator says), otherwise a short date.
+ */
+export function formatShort(
+  ts: number,
+  locale: string,
+  words: { yesterday: string },
+  now: number = Date.now(),
+): string {
   if (dayKey(ts) === dayKey(now)) return formatTime(ts, locale);
+  if (dayKey(ts) === yesterdayKey(now)) return words.yesterday;
   return new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric' }).format(ts);
 }

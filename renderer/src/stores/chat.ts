@@ -16,6 +16,7 @@ import {
 } from '../../../protocol';
 import { desktopBridge } from '../desktop/desktop';
 import { shownNames, type NamedPerson } from '../lib/names';
+import { foldForSearch, matchesSearch } from '../lib/search';
 import { useConversationStore } from './conversation';
 import { useDraftsStore } from './drafts';
 
@@ -209,12 +210,9 @@ export const useChatStore = defineStore('chat', () => {
 
   /** Contacts matching the filter box. */
   const visibleContacts = computed<Contact[]>(() => {
-    const q = filter.value.trim().toLowerCase();
+    const q = foldForSearch(filter.value.trim());
     if (!q) return contacts.value;
-    return contacts.value.filter(
-      (c) =>
-        c.name.toLowerCase().includes(q) || (c.user?.username.toLowerCase().includes(q) ?? false),
-    );
+    return contacts.value.filter((c) => matchesSearch(q, c.name, c.user?.username));
   });
 
   /** The open conversation's contact-list entry. */

@@ -16,6 +16,8 @@ export interface AuthError {
 }
 
 const sessionKey = (serverUrl: string) => `tickline.session:${serverUrl}`;
+/** Set once someone has signed in to this server here: the sign-in view then says "Welcome back". */
+const returningKey = (serverUrl: string) => `tickline.returning:${serverUrl}`;
 
 function toAuthError(error: unknown): AuthError {
   if (error instanceof ApiError) {
@@ -37,6 +39,8 @@ export const useSessionStore = defineStore('session', () => {
   const error = ref<AuthError | null>(null);
   /** Set when the server ended the session (shown on the sign-in view). */
   const expired = ref(false);
+  /** Someone has signed in to this server on this device before. */
+  const returning = ref(false);
 
   /** The server and token to call the HTTP API with, while signed in. */
   function credentials(): { url: string; token: string } | undefined {
@@ -49,12 +53,18 @@ export const useSessionStore = defineStore('session', () => {
   function load(url: string | null): void {
     serverUrl.value = url;
     session.value = url ? (readStored<Session>(sessionKey(url)) ?? null) : null;
+    returning.value = url !== null && readStored<boolean>(returningKey(url)) === true;
     error.value = null;
   }
 
   function save(value: Session | null): void {
     session.value = value;
-    if (serverUrl.value) writeStored(sessionKey(serverUrl.value), value ?? undefined);
+    if (!serverUrl.value) return;
+    writeStored(sessionKey(serverUrl.value), value ?? undefined);
+    if (value) {
+      returning.value = true;
+      writeStored(returningKey(serverUrl.value), true);
+    }
   }
 
   function validate(username: string, password: string): AuthError | null {
@@ -137,6 +147,7 @@ export const useSessionStore = defineStore('session', () => {
   return {
     serverUrl,
     session,
+    returning,
     busy,
     error,
     expired,

@@ -31,6 +31,7 @@ test('presence and unread counts update live', async ({ browser }) => {
 
   // B signs out: offline for A; signs in again: online.
   await b.getByRole('button', { name: 'Sign out' }).click();
+  await b.getByRole('dialog').getByRole('button', { name: 'Sign out' }).click();
   await expect(b.getByRole('textbox', { name: 'Username' })).toBeVisible();
   await expect(contact(a, nameB)).toHaveAttribute('data-online', 'false');
   await authenticate(b, nameB, 'Sign in');

@@ -41,10 +41,13 @@ describe('composer', () => {
     await box.setValue('é'.repeat(MAX_BODY_BYTES / 2 + 1));
     const alert = wrapper.get('[role="alert"]');
     expect(alert.text()).toMatch(/too long/);
-    expect(alert.text()).toContain('16 KB');
+    expect(alert.text()).toContain(`16,386 bytes of 16,384 allowed`);
     expect(wrapper.get('button[type="submit"]').attributes('disabled')).toBeDefined();
     await box.trigger('keydown', { key: 'Enter' });
     expect(wrapper.emitted('send')).toBeUndefined();
+    // One byte over: the numbers say so (not "16.0 KB of 16 KB").
+    await box.setValue('a'.repeat(MAX_BODY_BYTES + 1));
+    expect(wrapper.get('[role="alert"]').text()).toContain('16,385 bytes of 16,384 allowed');
     // Exactly at the limit is fine.
     await box.setValue('a'.repeat(MAX_BODY_BYTES));
     expect(wrapper.find('[role="alert"]').exists()).toBe(false);
