@@ -306,6 +306,23 @@ export const passwordSchema = z.string().min(8).max(256);
  * zero-width characters (see `names.ts`).
  */
 export const displayNameSchema = visibleNameSchema(1, 64);
+/**
+ * `PATCH /api/me` body: the read-receipts preference and/or a new display
+ * name; at least one of them, nothing else.
+ */
+export const mePatchSchema = z
+  .object({ readReceipts: z.boolean().optional(), displayName: displayNameSchema.optional() })
+  .strict()
+  .refine((b) => b.readReceipts !== undefined || b.displayName !== undefined, {
+    message: 'nothing to change',
+  });
+/** `PATCH /api/me` body. */
+export type MePatch = z.infer<typeof mePatchSchema>;
+/** `PATCH /api/me` answer: the preferences, and the display name when it changed. */
+export const mePatchAnswerSchema = z.object({
+  readReceipts: z.boolean(),
+  displayName: z.string().optional(),
+});
 /** Device names ("Firefox on Linux"): the same rules as display names, 1–64 characters. */
 export const deviceNameSchema = visibleNameSchema(1, MAX_DEVICE_NAME);
 

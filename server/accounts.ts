@@ -362,6 +362,15 @@ export class Accounts {
     return result;
   }
 
+  /** Changes a person's display name in the database and in the directory. */
+  rename(userId: string, displayName: string): boolean {
+    const member = this.directory.get(userId);
+    if (!member) return false;
+    this.store.setDisplayName(userId, displayName);
+    member.displayName = displayName;
+    return true;
+  }
+
   /** Issues a one-time password-reset code for an account (replacing any earlier one). */
   issueResetCode(targetId: string): Outcome<ResetCode> {
     if (!this.directory.has(targetId)) return refuse('not_found');

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import {
   loginBodySchema,
   parseWith,
-  prefsSchema,
+  mePatchSchema,
   registerBodySchema,
   renameDeviceBodySchema,
   type ClientPolicy,
@@ -95,10 +95,16 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
   app.patch('/api/me', async (request, reply) => {
     const me = signedIn(accounts, request, reply);
     if (!me) return reply;
-    const parsed = parseWith(prefsSchema, request.body);
+    const parsed = parseWith(mePatchSchema, request.body);
     if (!parsed.ok) return sendError(reply, 400, 'invalid_input', parsed.error.message);
-    await deps.commit.run(() => deps.store.setReadReceipts(me.userId, parsed.value.readReceipts));
-    return deps.store.prefs(me.userId);
+    const { readReceipts, displayName } = parsed.value;
+    await deps.commit.run(() => {
+      if (readReceipts !== undefined) deps.store.setReadReceipts(me.userId, readReceipts);
+      if (displayName !== undefined) accounts.rename(me.userId, displayName);
+    });
+    // Others see the new name on their next `GET /api/users` (no push).
+    if (displayName === undefined) return deps.store.prefs(me.userId);
+    return { displayName, ...deps.store.prefs(me.userId) };
   });
 
   app.get('/api/devices', async (request, reply) => {

@@ -362,6 +362,7 @@ export class Store {
       readSeqOf: db.prepare('SELECT read_seq FROM members WHERE conv = ? AND user_id = ?').pluck(),
       receiptsOn: db.prepare('SELECT read_receipts FROM users WHERE id = ?').pluck(),
       setReceipts: db.prepare('UPDATE users SET read_receipts = ? WHERE id = ?'),
+      setDisplayName: db.prepare('UPDATE users SET display_name = ? WHERE id = ?'),
       oldest: db.prepare('SELECT gseq, ts FROM messages ORDER BY gseq LIMIT ?'),
       deleteMessage: db.prepare('DELETE FROM messages WHERE gseq = ?'),
       counts: db.prepare(
@@ -834,6 +835,11 @@ export class Store {
   /** Turns the person's read receipts on or off. */
   setReadReceipts(userId: string, on: boolean): void {
     this.stmts.setReceipts.run(on ? 1 : 0, userId);
+  }
+
+  /** Changes the person's display name. */
+  setDisplayName(userId: string, displayName: string): void {
+    this.stmts.setDisplayName.run(displayName, userId);
   }
 
   /**

@@ -98,6 +98,9 @@ export default {
     groupNews: 'Group updated',
   },
   conversation: {
+    newMessages: 'New messages',
+    newBelow: '{count} new message below | {count} new message below | {count} new messages below',
+    jumpLatest: 'Jump to latest',
     messages: 'Messages',
     pick: 'Pick a contact to start chatting.',
     pickHint: 'Every message shows a tick: sending, sent, waiting for the recipient, delivered.',
@@ -187,6 +190,13 @@ export default {
     resendAll: 'Resend all',
   },
   settings: {
+    displayName: 'Display name',
+    displayNameHint:
+      'What other people see. They see a new name the next time their list refreshes.',
+    displayNameSave: 'Save name',
+    displayNameSaved: 'Name saved.',
+    displayNameInvalid: 'Enter 1–64 visible characters.',
+    displayNameFailed: 'The name could not be saved. Try again.',
     title: 'Settings',
     open: 'Settings',
     close: 'Close',

@@ -98,6 +98,9 @@ const zh: Shape<typeof en> = {
     noMessages: '暂无消息',
   },
   conversation: {
+    newMessages: '新消息',
+    newBelow: '下方有 {count} 条新消息 | 下方有 {count} 条新消息 | 下方有 {count} 条新消息',
+    jumpLatest: '跳到最新',
     messages: '消息记录',
     pick: '选择一位联系人开始聊天。',
     pickHint: '每条消息都有状态标记：发送中、已发送、等待对方上线、已送达。',
@@ -185,6 +188,12 @@ const zh: Shape<typeof en> = {
     resendAll: '全部重新发送',
   },
   settings: {
+    displayName: '显示名称',
+    displayNameHint: '其他人看到的名字。他们的列表下次刷新时会看到新名字。',
+    displayNameSave: '保存名称',
+    displayNameSaved: '名称已保存。',
+    displayNameInvalid: '请输入 1–64 个可见字符。',
+    displayNameFailed: '名称未能保存，请重试。',
     title: '设置',
     open: '设置',
     close: '关闭',

@@ -11,6 +11,7 @@ export type IconName =
   | 'monitor'
   | 'window'
   | 'back'
+  | 'down'
   | 'chat'
   | 'wifi-off'
   | 'info'

@@ -18,6 +18,8 @@ export interface Row {
    * the UI contract shows it on every incoming group message).
    */
   continued: boolean;
+  /** The first unread message: the "New messages" divider goes above it. */
+  unread: boolean;
 }
 
 /** Messages of one sender closer together than this form a group that shows its time once. */
@@ -28,8 +30,11 @@ export function shownTime(m: Pick<StoredMessage, 'ts' | 'composedAt'>): number {
   return m.ts ?? m.composedAt ?? 0;
 }
 
-/** Rows of messages that are in conversation order. */
-export function buildRows(messages: readonly StoredMessage[]): Row[] {
+/** Rows of messages that are in conversation order; `firstUnreadKey` gets the unread divider. */
+export function buildRows(
+  messages: readonly StoredMessage[],
+  firstUnreadKey: string | null = null,
+): Row[] {
   const rows: Row[] = [];
   let day = '';
   let previous: StoredMessage | undefined;
@@ -37,8 +42,10 @@ export function buildRows(messages: readonly StoredMessage[]): Row[] {
     const ts = shownTime(message);
     const key = dayKey(ts);
     const newDay = key !== day;
+    const unread = message.key === firstUnreadKey;
     const continued =
       !newDay &&
+      !unread &&
       previous !== undefined &&
       message.kind !== 'system' &&
       previous.kind !== 'system' &&
@@ -46,7 +53,7 @@ export function buildRows(messages: readonly StoredMessage[]): Row[] {
       previous.direction === message.direction &&
       ts - shownTime(previous) >= 0 &&
       ts - shownTime(previous) < GROUP_GAP_MS;
-    rows.push({ key: message.key, message, day: newDay ? ts : null, continued });
+    rows.push({ key: message.key, message, day: newDay ? ts : null, continued, unread });
     day = key;
     previous = message;
   }

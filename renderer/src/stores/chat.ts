@@ -432,7 +432,10 @@ export const useChatStore = defineStore('chat', () => {
       await conversation.open(null);
       return;
     }
-    await conversation.open(conv, (c, q) => client.history(c, q));
+    // Where the person had read to: the unread divider goes above what follows.
+    const before = summaries.value.get(id);
+    const readSeq = before && before.unread > 0 ? before.readSeq : null;
+    await conversation.open(conv, (c, q) => client.history(c, q), readSeq);
     await markRead(id);
   }
 

@@ -7,6 +7,12 @@ import type { ConversationId } from '../../../protocol';
 /** Messages read per page (from local storage, or from the server when it runs out). */
 export const PAGE_SIZE = 100;
 
+/**
+ * Opening a conversation loads older pages until its first unread message is
+ * there, but no more than this many pages (then the divider is left out).
+ */
+export const MAX_UNREAD_PAGES = 20;
+
 /** Source of history pages (the engine's `history`). */
 export type HistorySource = (conv: ConversationId, query: HistoryQuery) => Promise<StoredMessage[]>;
 
@@ -22,21 +28,60 @@ export const useConversationStore = defineStore('conversation', () => {
   const index = new Map<string, StoredMessage>();
   const hasMore = ref(false);
   const loading = ref(false);
+  /** The read position (`seq`) when the conversation was opened with unread messages. */
+  const unreadAfter = ref<number | null>(null);
   let source: HistorySource | undefined;
   let generation = 0;
 
   /** Number of messages loaded. */
   const count = computed(() => messages.value.length);
 
-  /** Opens conversation `id` and loads its newest page. */
-  async function open(id: ConversationId | null, history?: HistorySource): Promise<void> {
+  /**
+   * The first unread message (the first incoming one after the read position
+   * at opening), once everything after that position is loaded; null when
+   * there is none or it is not loaded yet.
+   */
+  const firstUnreadKey = computed(() => {
+    const after = unreadAfter.value;
+    if (after === null || !reachedReadPosition()) return null;
+    const first = messages.value.find(
+      (m) => m.direction === 'in' && m.seq !== undefined && m.seq > after,
+    );
+    return first?.key ?? null;
+  });
+
+  /** Everything after the opening read position is loaded. */
+  function reachedReadPosition(): boolean {
+    const after = unreadAfter.value;
+    if (after === null || !hasMore.value) return true;
+    const oldest = messages.value.find((m) => m.seq !== undefined);
+    return oldest?.seq !== undefined && oldest.seq <= after;
+  }
+
+  /**
+   * Opens conversation `id` and loads its newest page; with `readSeq` (its
+   * read position while it has unread messages), older pages too, until the
+   * first unread message is loaded (at most {@link MAX_UNREAD_PAGES}).
+   */
+  async function open(
+    id: ConversationId | null,
+    history?: HistorySource,
+    readSeq: number | null = null,
+  ): Promise<void> {
     generation++;
+    const gen = generation;
     conv.value = id;
     source = history;
+    unreadAfter.value = id === null ? null : readSeq;
     index.clear();
     messages.value = [];
     hasMore.value = id !== null;
-    if (id !== null) await loadOlder();
+    if (id === null) return;
+    await loadOlder();
+    for (let page = 1; page < MAX_UNREAD_PAGES && gen === generation; page++) {
+      if (reachedReadPosition()) return;
+      await loadOlder();
+    }
   }
 
   /** Loads the page before the oldest loaded message. */
@@ -108,5 +153,17 @@ export const useConversationStore = defineStore('conversation', () => {
     return index.get(key);
   }
 
-  return { conv, messages, hasMore, loading, count, open, loadOlder, upsert, get };
+  return {
+    conv,
+    messages,
+    hasMore,
+    loading,
+    count,
+    unreadAfter,
+    firstUnreadKey,
+    open,
+    loadOlder,
+    upsert,
+    get,
+  };
 });

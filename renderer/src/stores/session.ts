@@ -49,6 +49,11 @@ export const useSessionStore = defineStore('session', () => {
     return url && token ? { url, token } : undefined;
   }
 
+  /** The person changed their display name: the saved session follows. */
+  function setDisplayName(displayName: string): void {
+    if (session.value) save({ ...session.value, displayName });
+  }
+
   /** Loads the saved session of `url`. */
   function load(url: string | null): void {
     serverUrl.value = url;
@@ -157,5 +162,6 @@ export const useSessionStore = defineStore('session', () => {
     createAccount,
     signOut,
     expire,
+    setDisplayName,
   };
 });

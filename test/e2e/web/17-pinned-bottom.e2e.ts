@@ -18,7 +18,7 @@ test('the history stays pinned to the bottom when the failure notice appears', a
   const b = await signUp(browser, server.url, nameB);
   const a = await signUp(browser, server.url, uniqueName('alice'));
   await openConversation(a, nameB);
-  for (let i = 1; i <= 18; i++) await send(a, `Filler message number ${i}`);
+  for (let i = 1; i <= 18; i++) await send(a, `Filler message number ${i}.`); // the period: "…1." is no prefix of "…11."
   const log = a.getByRole('log', { name: 'Messages' });
   const scrolled = () => log.evaluate((el) => el.scrollHeight > el.clientHeight);
   expect(await scrolled(), 'the history scrolls').toBe(true);
