@@ -166,8 +166,8 @@ export async function allDelivered(
 
 /**
  * Exactly once, in order: the recipient's engine showed each message once
- * and nothing else from the sender, and its log of the conversation holds
- * each once, in the sender's order, with `seq` 1, 2, 3… without gaps.
+ * and nothing else from the sender, and both people's logs of the
+ * conversation hold each once, in the same `seq` order, 1, 2, 3… without gaps.
  */
 export async function expectExactlyOnce(sent: Sent[]): Promise<void> {
   // Everything one person sent the other, over all of `sent`, in send order.
@@ -188,6 +188,7 @@ export async function expectExactlyOnce(sent: Sent[]): Promise<void> {
     expect(shown.map(([key]) => key).sort(), `what ${to.name} showed`).toEqual(
       ids.map((id) => prefix + id).sort(),
     );
+    const logs: string[][] = [];
     for (const person of [from, to]) {
       const other = person === from ? to : from;
       const conv = person.client.conversationWith(other.session.userId);
@@ -199,9 +200,21 @@ export async function expectExactlyOnce(sent: Sent[]): Promise<void> {
         log.map((m) => m.seq),
         `${person.name}'s log: seq 1, 2, 3… without gaps`,
       ).toEqual(log.map((_, i) => i + 1));
+      logs.push(log.map((m) => m.key));
       const theirs = log.filter((m) => m.from === from.session.userId).map((m) => m.id);
-      expect(theirs, `${from.name}'s messages in ${person.name}'s log, in send order`).toEqual(ids);
+      expect([...theirs].sort(), `${from.name}'s messages in ${person.name}'s log`).toEqual(
+        [...ids].sort(),
+      );
+      // The protocol orders a conversation by the server's seq, the same on
+      // every device; it does not promise the sender's order when messages
+      // in flight are retransmitted over a new connection (docs/ARCHITECTURE.md
+      // §5). How often that happened is printed, not asserted.
+      const moved = theirs.filter((id, i) => id !== ids[i]).length;
+      if (person === to && moved > 0) {
+        console.log(`${from.name}→${to.name}: ${moved} of ${ids.length} placed out of send order`);
+      }
     }
+    expect(logs[1], 'both people hold the same log, in the same order').toEqual(logs[0]);
   }
 }
 

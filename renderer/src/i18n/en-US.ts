@@ -92,6 +92,7 @@ export default {
     offline: 'offline',
     unread: 'no unread messages | 1 unread message | {count} unread messages',
     failed: 'no messages not delivered | 1 message not delivered | {count} messages not delivered',
+    muted: 'muted',
     you: 'You: {text}',
     noMessages: 'No messages yet',
     group: 'group',
@@ -112,6 +113,9 @@ export default {
     loading: 'Loading…',
     back: 'Back to contacts',
     typing: '{name} is typing…',
+    mute: 'Mute notifications for {name}',
+    muteTitle: 'Mute',
+    unmuteTitle: 'Unmute',
   },
   composer: {
     label: 'Message',
@@ -209,6 +213,11 @@ export default {
     notificationsOn: 'On for new messages when Tickline is in the background.',
     notificationsOff: 'Blocked by the browser or the system.',
     notificationsAsk: 'Allow notifications',
+    notificationPreview: 'Show message text in notifications',
+    notificationPreviewHint: 'Off: a notification only says who wrote.',
+    notificationSound: 'Play a sound',
+    notificationSoundHint:
+      'A short beep with each notification, or while Tickline is hidden when notifications are off. Muted chats stay silent.',
     server: 'Server',
     hostMode: 'Hosting on this computer (port {port})',
     connectMode: 'Connected to {url}',
@@ -230,5 +239,5 @@ export default {
     signOutDeviceLabel: 'Sign out {name}',
     devicesFailed: 'Could not load your devices: {error}',
   },
-  notification: { title: '{name}', fallback: 'New message' },
+  notification: { title: '{name}', fallback: 'New message', hidden: 'New message from {name}' },
 } as const;

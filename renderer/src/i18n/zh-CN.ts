@@ -92,6 +92,7 @@ const zh: Shape<typeof en> = {
     offline: '离线',
     unread: '没有未读消息 | 1 条未读消息 | {count} 条未读消息',
     failed: '没有未送达的消息 | 1 条消息未送达 | {count} 条消息未送达',
+    muted: '已静音',
     you: '我：{text}',
     group: '群组',
     groupNews: '群组有变动',
@@ -112,6 +113,9 @@ const zh: Shape<typeof en> = {
     loading: '正在加载…',
     back: '返回联系人',
     typing: '{name} 正在输入…',
+    mute: '关闭 {name} 的通知',
+    muteTitle: '静音',
+    unmuteTitle: '取消静音',
   },
   composer: {
     label: '消息',
@@ -206,6 +210,11 @@ const zh: Shape<typeof en> = {
     notificationsOn: 'Tickline 在后台时，新消息会弹出通知。',
     notificationsOff: '已被浏览器或系统阻止。',
     notificationsAsk: '允许通知',
+    notificationPreview: '在通知中显示消息内容',
+    notificationPreviewHint: '关闭后，通知只显示发送者。',
+    notificationSound: '播放提示音',
+    notificationSoundHint:
+      '每条通知响一声；未开启通知时，Tickline 隐藏期间来消息也会响。已静音的聊天不会响。',
     server: '服务器',
     hostMode: '正在这台电脑上托管（端口 {port}）',
     connectMode: '已连接到 {url}',
@@ -225,7 +234,7 @@ const zh: Shape<typeof en> = {
     signOutDeviceLabel: '让 {name} 退出登录',
     devicesFailed: '无法加载设备列表：{error}',
   },
-  notification: { title: '{name}', fallback: '新消息' },
+  notification: { title: '{name}', fallback: '新消息', hidden: '{name} 发来新消息' },
 };
 
 export default zh;

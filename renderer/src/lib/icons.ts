@@ -15,4 +15,6 @@ export type IconName =
   | 'chat'
   | 'wifi-off'
   | 'info'
-  | 'users';
+  | 'users'
+  | 'bell'
+  | 'bell-off';

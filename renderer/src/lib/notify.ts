@@ -16,18 +16,34 @@ export async function requestNotificationPermission(): Promise<
   }
 }
 
-/** Shows a desktop notification when allowed and the window is not focused. */
-export function notify(title: string, body: string, tag: string, onClick: () => void): void {
-  if (!notificationsSupported() || Notification.permission !== 'granted') return;
-  if (document.visibilityState === 'visible' && document.hasFocus()) return;
+/** Whether desktop notifications are supported and allowed. */
+export function notificationsPermitted(): boolean {
+  return notificationsSupported() && Notification.permission === 'granted';
+}
+
+/**
+ * Shows a desktop notification when allowed and the window is not focused;
+ * returns whether one was shown. `silent`: no system sound (the app plays its own).
+ */
+export function notify(
+  title: string,
+  body: string,
+  tag: string,
+  onClick: () => void,
+  silent = false,
+): boolean {
+  if (!notificationsPermitted()) return false;
+  if (document.visibilityState === 'visible' && document.hasFocus()) return false;
   try {
-    const n = new Notification(title, { body, tag, silent: false });
+    const n = new Notification(title, { body, tag, silent });
     n.onclick = () => {
       window.focus();
       onClick();
       n.close();
     };
+    return true;
   } catch {
     // Some platforms only allow notifications from a service worker.
+    return false;
   }
 }

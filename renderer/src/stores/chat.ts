@@ -19,6 +19,7 @@ import { shownNames, type NamedPerson } from '../lib/names';
 import { foldForSearch, matchesSearch } from '../lib/search';
 import { useConversationStore } from './conversation';
 import { useDraftsStore } from './drafts';
+import { useMutesStore } from './mutes';
 
 /** One entry of the contact list: a person, or a group. */
 export interface Contact {
@@ -75,6 +76,7 @@ function isFocused(): boolean {
 export const useChatStore = defineStore('chat', () => {
   const conversation = useConversationStore();
   const drafts = useDraftsStore();
+  const mutes = useMutesStore();
   const engine = shallowRef<ImClient | null>(null);
   let storage: DexieStorage | undefined;
   let hooks: ChatHooks | undefined;
@@ -265,6 +267,7 @@ export const useChatStore = defineStore('chat', () => {
     token = session.token;
     me.value = session;
     drafts.use(url, session.userId);
+    mutes.use(url, session.userId);
     storage = new DexieStorage(databaseName(url, session.userId));
     const client = markRaw(new ImClient({ url, token, userId: session.userId, storage }));
     engine.value = client;
@@ -339,6 +342,7 @@ export const useChatStore = defineStore('chat', () => {
     storage = undefined;
     me.value = null;
     drafts.use(null);
+    mutes.use(null);
     connection.value = 'offline';
     users.value = [];
     summaries.value = new Map();

@@ -13,13 +13,19 @@ const KEY = 'tickline.settings';
 interface SavedSettings {
   locale?: LocalePreference;
   theme?: ThemePreference;
+  preview?: boolean;
+  sound?: boolean;
 }
 
-/** Appearance and language settings, persisted in localStorage. */
+/** Appearance, language and notification settings, persisted in localStorage. */
 export const useSettingsStore = defineStore('settings', () => {
   const saved = readStored<SavedSettings>(KEY) ?? {};
   const localePreference = ref<LocalePreference>(saved.locale ?? 'system');
   const themePreference = ref<ThemePreference>(saved.theme ?? 'system');
+  /** Show the message text in notifications (off: "New message from NAME"). */
+  const notificationPreview = ref(saved.preview ?? true);
+  /** Play a short sound for a new message. */
+  const notificationSound = ref(saved.sound ?? true);
   const system = ref<AppLocale>(systemLocale());
 
   /** The locale in force. */
@@ -27,12 +33,22 @@ export const useSettingsStore = defineStore('settings', () => {
     localePreference.value === 'system' ? system.value : localePreference.value,
   );
 
-  watch([localePreference, themePreference], ([l, t]) => writeStored(KEY, { locale: l, theme: t }));
+  watch(
+    [localePreference, themePreference, notificationPreview, notificationSound],
+    ([l, t, p, s]) => writeStored(KEY, { locale: l, theme: t, preview: p, sound: s }),
+  );
 
   /** Picks up a change of the system language (the `languagechange` event). */
   function refreshSystemLocale(): void {
     system.value = systemLocale();
   }
 
-  return { localePreference, themePreference, locale, refreshSystemLocale };
+  return {
+    localePreference,
+    themePreference,
+    notificationPreview,
+    notificationSound,
+    locale,
+    refreshSystemLocale,
+  };
 });
