@@ -41,7 +41,7 @@ async function open(browser: Browser, url: string): Promise<Page> {
 async function signUp(page: Page, username: string, displayName: string): Promise<void> {
   await page.getByRole('textbox', { name: 'Username' }).fill(username);
   await page.getByRole('textbox', { name: 'Password' }).fill(PASSWORD);
-  await page.locator('summary').click();
+  await page.locator('summary', { hasText: 'Display name' }).click();
   await page.getByRole('textbox', { name: 'Display name' }).fill(displayName);
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page.getByRole('list', { name: 'Contacts' })).toBeVisible({ timeout: 30_000 });
