@@ -1,4 +1,8 @@
+import { mount } from '@vue/test-utils';
 import { vi } from 'vitest';
+import { defineComponent } from 'vue';
+import { useIncomingAlert } from '../../../renderer/src/lib/useIncomingAlert';
+import { plugins } from './helpers';
 
 /** One desktop notification the app constructed. */
 export interface ShownNotification {
@@ -68,4 +72,23 @@ export function stubAlerts(
   vi.spyOn(document, 'hasFocus').mockReturnValue(false);
   vi.spyOn(document, 'visibilityState', 'get').mockReturnValue(visibility);
   return { shown, beeps };
+}
+
+/** Mounts the app's incoming-message handler with fresh stores (plugins returned for more mounts). */
+export function mountIncomingAlert(): {
+  setup: ReturnType<typeof plugins>;
+  onIncoming: ReturnType<typeof useIncomingAlert>;
+} {
+  const setup = plugins();
+  let onIncoming!: ReturnType<typeof useIncomingAlert>;
+  mount(
+    defineComponent({
+      setup() {
+        onIncoming = useIncomingAlert();
+        return () => null;
+      },
+    }),
+    setup,
+  );
+  return { setup, onIncoming };
 }

@@ -1,12 +1,9 @@
 // @vitest-environment happy-dom
-import { mount } from '@vue/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { defineComponent } from 'vue';
-import { useIncomingAlert } from '../../../renderer/src/lib/useIncomingAlert';
 import { useChatStore } from '../../../renderer/src/stores/chat';
 import { useMutesStore } from '../../../renderer/src/stores/mutes';
-import { stubAlerts } from './alertStubs';
-import { message, plugins } from './helpers';
+import { mountIncomingAlert, stubAlerts } from './alertStubs';
+import { message } from './helpers';
 
 beforeEach(() => localStorage.clear());
 afterEach(() => {
@@ -16,16 +13,7 @@ afterEach(() => {
 
 /** The app's incoming-message handler, signed in as me on a test server; peer is "Peer". */
 function handler() {
-  let onIncoming!: ReturnType<typeof useIncomingAlert>;
-  mount(
-    defineComponent({
-      setup() {
-        onIncoming = useIncomingAlert();
-        return () => null;
-      },
-    }),
-    plugins(),
-  );
+  const { onIncoming } = mountIncomingAlert();
   const peer = { userId: 'peer', username: 'peer', displayName: 'Peer', online: true };
   useChatStore().users = [peer];
   const mutes = useMutesStore();

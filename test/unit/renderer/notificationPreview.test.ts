@@ -1,13 +1,11 @@
 // @vitest-environment happy-dom
 import { mount } from '@vue/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { defineComponent } from 'vue';
 import SettingsPanel from '../../../renderer/src/components/SettingsPanel.vue';
-import { useIncomingAlert } from '../../../renderer/src/lib/useIncomingAlert';
 import { useChatStore } from '../../../renderer/src/stores/chat';
 import { useSettingsStore } from '../../../renderer/src/stores/settings';
-import { stubAlerts } from './alertStubs';
-import { message, plugins } from './helpers';
+import { mountIncomingAlert, stubAlerts } from './alertStubs';
+import { message } from './helpers';
 
 const SECRET = 'Carol, confidential: the merger is off';
 
@@ -20,17 +18,7 @@ afterEach(() => {
 
 /** The app's incoming-message handler, mounted with fresh stores; peer is "Peer". */
 function handler() {
-  const setup = plugins();
-  let onIncoming!: ReturnType<typeof useIncomingAlert>;
-  mount(
-    defineComponent({
-      setup() {
-        onIncoming = useIncomingAlert();
-        return () => null;
-      },
-    }),
-    setup,
-  );
+  const { setup, onIncoming } = mountIncomingAlert();
   const chat = useChatStore();
   const peer = { userId: 'peer', username: 'peer', displayName: 'Peer', online: true };
   chat.users = [peer];

@@ -1,11 +1,9 @@
 // @vitest-environment happy-dom
 import { mount } from '@vue/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { defineComponent } from 'vue';
 import SettingsPanel from '../../../renderer/src/components/SettingsPanel.vue';
-import { useIncomingAlert } from '../../../renderer/src/lib/useIncomingAlert';
-import { stubAlerts } from './alertStubs';
-import { message, plugins } from './helpers';
+import { mountIncomingAlert, stubAlerts } from './alertStubs';
+import { message } from './helpers';
 
 beforeEach(() => localStorage.clear());
 afterEach(() => {
@@ -16,17 +14,7 @@ afterEach(() => {
 
 /** The app's incoming-message handler with fresh stores. */
 function handler() {
-  const setup = plugins();
-  let onIncoming!: ReturnType<typeof useIncomingAlert>;
-  mount(
-    defineComponent({
-      setup() {
-        onIncoming = useIncomingAlert();
-        return () => null;
-      },
-    }),
-    setup,
-  );
+  const { setup, onIncoming } = mountIncomingAlert();
   const arrive = () => onIncoming(message({ direction: 'in' }), undefined);
   return { setup, arrive };
 }
