@@ -10,6 +10,7 @@ import {
   groupInfoASchema,
   infoASchema,
   isGroupId,
+  replyExcerpt,
   MAX_BODY_BYTES,
   TYPING_SEND_INTERVAL_MS,
   typingNSchema,
@@ -292,11 +293,16 @@ export class ImClient {
   }
 
   /**
-   * Sends `body` to `to`. The message is stored locally before its first
-   * transmission, so it survives a restart; its progress arrives as
-   * `status` events.
+   * Sends `body` to `to` (as a reply to `options.reply`, a sequenced message
+   * of the same conversation, when given). The message is stored locally
+   * before its first transmission, so it survives a restart; its progress
+   * arrives as `status` events.
    */
-  async send(to: string, body: string): Promise<StoredMessage> {
+  async send(
+    to: string,
+    body: string,
+    options: { reply?: StoredMessage } = {},
+  ): Promise<StoredMessage> {
     const group = isGroupId(to);
     if (!group && !userIdSchema.safeParse(to).success) {
       throw new SendError('invalid_input', 'bad recipient');
@@ -308,6 +314,10 @@ export class ImClient {
     const id = newMessageId();
     const now = Date.now();
     const conv = group ? (to as ConversationId) : directConversationId(this.userId, to);
+    const answered = options.reply;
+    if (answered && (answered.conv !== conv || answered.seq === undefined || answered.kind)) {
+      throw new SendError('invalid_input', 'a reply answers a stored message of its conversation');
+    }
     const written: StoredMessage = {
       key: messageKey(this.userId, id),
       id,
@@ -323,6 +333,14 @@ export class ImClient {
       outbox: true,
       composedAt: now,
     };
+    if (answered?.seq !== undefined) {
+      written.reply = {
+        from: answered.from,
+        id: answered.id,
+        seq: answered.seq,
+        excerpt: replyExcerpt(answered.body),
+      };
+    }
     const message = await this.storage.addOutgoing(written);
     // Typing again after this is a new message being typed: say so at once.
     this.typingSent.delete(conv);

@@ -366,6 +366,7 @@ export class LogCache implements ClientStorage {
         ...positionOf(e.seq, 0, 0),
       };
       if (system) m.kind = 'system';
+      if (e.reply) m.reply = e.reply;
       if (out) {
         m.status = STATUS_OF[e.state ?? (e.to === me ? 'delivered' : 'sent')];
         if (e.receipt) m.receipt = e.receipt;

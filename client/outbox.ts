@@ -5,6 +5,7 @@ import {
   type AckN,
   type Answer,
   type ClientPolicy,
+  type MessageRef,
   type MsgA,
   type MsgR,
 } from '../protocol';
@@ -57,6 +58,8 @@ interface Tracker {
   id: string;
   to: string;
   body: string;
+  /** A reply: the message it answers. */
+  reply: MessageRef | undefined;
   status: OutStatus;
   deadline: number;
   /** Transmissions while pending. */
@@ -187,6 +190,7 @@ export class Outbox {
       id: m.id,
       to: m.to,
       body: m.body,
+      reply: m.reply && { from: m.reply.from, id: m.reply.id },
       status: m.status ?? 'pending',
       deadline: m.deadline ?? 0,
       attempts: 0,
@@ -210,9 +214,9 @@ export class Outbox {
     if (t.status === 'pending') t.attempts++;
     const policy = this.deps.policy();
     const timeout = attemptTimeoutMs(policy, Math.max(1, t.attempts), this.deps.random);
-    this.deps.link.sendMsgR({ id: t.id, to: t.to, body: t.body }, timeout, (error, answer) =>
-      this.onMsgA(t, gen, error, answer),
-    );
+    const packet: MsgR = { id: t.id, to: t.to, body: t.body };
+    if (t.reply) packet.reply = t.reply;
+    this.deps.link.sendMsgR(packet, timeout, (error, answer) => this.onMsgA(t, gen, error, answer));
   }
 
   private onMsgA(t: Tracker, gen: number, error: Error | null, answer: Answer<MsgA>): void {

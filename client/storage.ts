@@ -1,4 +1,11 @@
-import type { ConversationId, HistoryEntry, ReadState, ReceiptCounts, ReceiptN } from '../protocol';
+import type {
+  ConversationId,
+  HistoryEntry,
+  ReadState,
+  ReceiptCounts,
+  ReceiptN,
+  ReplyQuote,
+} from '../protocol';
 import type { OutStatus } from './status';
 
 /** One message as the client keeps it: a cached entry of a conversation's log. */
@@ -42,6 +49,8 @@ export interface StoredMessage {
   kind?: 'system';
   /** Outgoing: how many recipients have it and have read it. */
   receipt?: ReceiptCounts;
+  /** A reply: the message it answers (an earlier message of the same conversation). */
+  reply?: ReplyQuote;
 }
 
 /** A conversation as the client keeps it. */

@@ -7,3 +7,5 @@ export * from './schemas';
 export * from './accounts';
 export * from './events';
 export * from './parse';
+export * from './replies';
+export * from './csp';

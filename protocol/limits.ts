@@ -53,3 +53,5 @@ export const MAX_GROUP_MEMBERS = 256;
 export const MAX_GROUP_NAME = 64;
 /** How long receipt changes for one sender are gathered before one `receipt:N`. */
 export const RECEIPT_WINDOW_MS = 100;
+/** Most characters (UTF-16 code units) of the quoted message a reply carries. */
+export const REPLY_EXCERPT_MAX = 200;

@@ -7,6 +7,7 @@ import {
   MAX_ID_LENGTH,
   OFFLINEACK_MAX_IDS,
   OFFLINE_MAX_LIMIT,
+  REPLY_EXCERPT_MAX,
   STATUS_MAX_IDS,
 } from './limits';
 import { visibleNameSchema } from './names';
@@ -38,10 +39,21 @@ export const bodySchema = z.string().min(1);
 
 /** `msg:R`: sender → server. */
 export const msgRSchema = z.object({ id: messageIdSchema, to: userIdSchema, body: bodySchema });
-/** `msg:R` as protocol 2 also allows it: `to` may be a group's conversation id. */
-export const msgR2Schema = msgRSchema.extend({ to: userIdSchema.or(groupIdSchema) });
-/** `msg:R` payload. */
-export type MsgR = z.infer<typeof msgRSchema>;
+/** A message named by its permanent name `(from, id)`: what a reply answers (extension). */
+export const messageRefSchema = z.object({ from: userIdSchema, id: messageIdSchema });
+/** A message named by `(from, id)`. */
+export type MessageRef = z.infer<typeof messageRefSchema>;
+/**
+ * `msg:R` as protocol 2 also allows it: `to` may be a group's conversation
+ * id, and `reply` names an earlier message of the same conversation that
+ * this one answers.
+ */
+export const msgR2Schema = msgRSchema.extend({
+  to: userIdSchema.or(groupIdSchema),
+  reply: messageRefSchema.optional(),
+});
+/** `msg:R` payload (wire-v1 fields; protocol 2 may add `reply`). */
+export type MsgR = z.infer<typeof msgRSchema> & { reply?: MessageRef };
 
 /** `msg:A`: the acknowledgement of `msg:R` (wire-v1 fields). */
 export const msgASchema = z.object({ ok: z.literal(true), id: messageIdSchema, ts: tsSchema });
@@ -71,6 +83,18 @@ export const receiptCountsSchema = z.object({
 export type ReceiptCounts = z.infer<typeof receiptCountsSchema>;
 
 /**
+ * The message a reply answers, as entries carry it: its name, its `seq` in
+ * the conversation and the start of its text when the reply was stored
+ * (empty when its body had already expired).
+ */
+export const replyQuoteSchema = messageRefSchema.extend({
+  seq: seqSchema,
+  excerpt: z.string().max(REPLY_EXCERPT_MAX),
+});
+/** The message a reply answers. */
+export type ReplyQuote = z.infer<typeof replyQuoteSchema>;
+
+/**
  * `msg:N` as this server sends it (extension): the conversation and `seq`,
  * and for the person's own messages mirrored to their other devices, where
  * the message stands (`state`).
@@ -85,6 +109,8 @@ export const logMsgNSchema = msgNSchema.extend({
   receipt: receiptCountsSchema.optional(),
   /** `system`: a membership change; its body is a `GroupEvent` as JSON. */
   kind: z.literal('system').optional(),
+  /** A reply: the message it answers. */
+  reply: replyQuoteSchema.optional(),
 });
 /** `msg:N` with the log fields. */
 export type LogMsgN = z.infer<typeof logMsgNSchema>;

@@ -51,7 +51,10 @@ async function chat(page: Page, who: string): Promise<void> {
   await page.getByRole('list', { name: 'Contacts' }).getByRole('listitem', { name: who }).click();
 }
 
-async function say(page: Page, text: string, status?: string): Promise<void> {
+/** A message that reached its recipient: `delivered`, or already `read` in a chat open on both sides. */
+const REACHED = /^(delivered|read)$/;
+
+async function say(page: Page, text: string, status?: string | RegExp): Promise<void> {
   const box = page.getByRole('textbox', { name: 'Message' });
   await box.fill(text);
   await box.press('Enter');
@@ -88,17 +91,23 @@ async function main(): Promise<void> {
     await signUp(dan, 'dan', 'Dan Wu');
 
     await chat(carol, 'Alice Chen');
-    await say(carol, 'Lunch at 12:30?', 'delivered');
+    await say(carol, 'Lunch at 12:30?', REACHED);
     await chat(dan, 'Alice Chen');
-    await say(dan, 'The build is green again.', 'delivered');
-    await say(dan, 'Release notes: https://example.com/tickline/0.1', 'delivered');
+    await say(dan, 'The build is green again.', REACHED);
+    await say(dan, 'Release notes: https://example.com/tickline/0.1', REACHED);
 
     await chat(alice, 'Bob Martin');
     await chat(bob, 'Alice Chen');
-    await say(alice, 'Morning Bob! Did the printer on the 3rd floor get fixed?', 'delivered');
-    await say(bob, 'Yes, this morning. Toner was empty, nothing worse.', 'delivered');
-    await say(alice, 'Great. Can you send me the Q3 slides before the meeting?', 'delivered');
-    await say(bob, 'Sure, give me ten minutes.\nI am adding the last chart.', 'delivered');
+    await say(alice, 'Morning Bob! Did the printer on the 3rd floor get fixed?', REACHED);
+    // Bob answers the question with a reply (right-click → Reply): the quote sits above.
+    await bob
+      .locator('[data-testid="message"][data-direction="in"]', { hasText: 'printer' })
+      .locator('.bubble')
+      .click({ button: 'right' });
+    await bob.getByRole('menuitem', { name: 'Reply' }).click();
+    await say(bob, 'Yes, this morning. Toner was empty, nothing worse.', REACHED);
+    await say(alice, 'Great. Can you send me the Q3 slides before the meeting?', REACHED);
+    await say(bob, 'Sure, give me ten minutes.\nI am adding the last chart.', REACHED);
     await bob.context().close();
     await say(alice, 'Thanks! I will be in room B from 2 pm.', 'stored');
     await shot(alice, 'conversation');
@@ -106,6 +115,14 @@ async function main(): Promise<void> {
     await alice.emulateMedia({ colorScheme: 'dark' });
     await shot(alice, 'conversation-dark');
     await alice.emulateMedia({ colorScheme: 'light' });
+
+    // Phone width: the list, then the conversation (Back returns to the list).
+    await alice.setViewportSize({ width: 420, height: 760 });
+    await alice.getByRole('button', { name: 'Back to contacts' }).click();
+    await shot(alice, 'narrow-list');
+    await chat(alice, 'Bob Martin');
+    await shot(alice, 'narrow-conversation');
+    await alice.setViewportSize(VIEWPORT);
 
     // The server goes away: one message fails, the next one waits.
     await server.kill();

@@ -210,4 +210,13 @@ export const MIGRATIONS: readonly string[] = [
     expires_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // v5 (issue 11): replies. A reply names the message it answers (sender and
+  // id, and its seq in the same conversation) and keeps the start of its text
+  // as it was when the reply was stored.
+  `
+  ALTER TABLE messages ADD COLUMN reply_seq INTEGER;
+  ALTER TABLE messages ADD COLUMN reply_sender TEXT;
+  ALTER TABLE messages ADD COLUMN reply_id TEXT;
+  ALTER TABLE messages ADD COLUMN reply_excerpt TEXT;
+  `,
 ];

@@ -43,7 +43,7 @@ import type { Pushes } from './pushes';
 import { v1MsgN } from './pushes';
 import type { Receipts } from './receipts';
 import { guardPackets, limitConnectionsPerUser } from './socketGuard';
-import type { Confirmation, LogRow, Store, StreamScope } from './store';
+import { replyOf, type Confirmation, type LogRow, type Store, type StreamScope } from './store';
 
 /** Per-connection state. */
 export interface SocketData {
@@ -145,6 +145,8 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
       seq: row.seq,
       conv: row.conv,
     };
+    const quoted = replyOf(row);
+    if (quoted) push.reply = quoted;
     if (row.kind === 'system') push.kind = 'system';
     else if (row.sender === viewer && row.recipient !== viewer) {
       Object.assign(push, receipts.compute(row));
@@ -227,11 +229,15 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
           return reply(fail('id_conflict', 'this id names a different message'));
         }
         if (result.kind === 'not_member') return reply(fail('not_found', 'no such group'));
+        if (result.kind === 'bad_reply') {
+          return reply(fail('not_found', 'reply: no such message in this conversation'));
+        }
         const { ts, seq, conv } = result;
         typingAt.delete(conv); // typing after this is typing the next message
         // msg:A only now: the transaction holding the message has committed.
         reply(mirror ? { ok: true, id: msg.id, ts, seq, conv } : { ok: true, id: msg.id, ts });
-        const push: LogMsgN = { ...msg, from: me, ts, seq, conv };
+        const push: LogMsgN = { id: msg.id, from: me, to: msg.to, body: msg.body, ts, seq, conv };
+        if (result.reply) push.reply = result.reply;
         if (group) {
           if (result.kind === 'stored') {
             // One push (one encoding) to every member; the sender's other

@@ -7,8 +7,10 @@ import {
   isGroupId,
   type ConversationId,
   type ConversationSummary,
+  replyExcerpt,
   type MsgR,
   type ReadState,
+  type ReplyQuote,
 } from '../protocol';
 import {
   checkDatabase,
@@ -62,10 +64,12 @@ export interface Placement {
 
 /** Outcome of storing one `msg:R`. */
 export type StoreResult =
-  | ({ kind: 'stored'; recipients: string[] } & Placement)
-  | ({ kind: 'duplicate'; delivered: boolean } & Placement)
+  | ({ kind: 'stored'; recipients: string[]; reply?: ReplyQuote } & Placement)
+  | ({ kind: 'duplicate'; delivered: boolean; reply?: ReplyQuote } & Placement)
   | { kind: 'conflict' }
-  | { kind: 'not_member' };
+  | { kind: 'not_member' }
+  /** `reply` names no text message of this conversation that the sender could see. */
+  | { kind: 'bad_reply' };
 
 /** One message as the log holds it. */
 export interface LogRow {
@@ -83,6 +87,11 @@ export interface LogRow {
   kind: 'text' | 'system';
   /** How many members other than the sender it was for. */
   recipients: number;
+  /** A reply: the message it answers (all four set, or all null). */
+  replySeq: number | null;
+  replyFrom: string | null;
+  replyId: string | null;
+  replyExcerpt: string | null;
 }
 
 /** A confirmation by one device: what it confirmed and what the sender must hear. */
@@ -135,8 +144,9 @@ function userFlags<T extends { isAdmin: unknown; disabled: unknown }>(row: T): T
   return { ...row, isAdmin: row.isAdmin === 1, disabled: row.disabled === 1 };
 }
 
-const LOG_COLUMNS =
-  'gseq, conv, seq, sender, id, recipient, body, ts, delivered_at AS deliveredAt, kind, recipients';
+const LOG_COLUMNS = `gseq, conv, seq, sender, id, recipient, body, ts, delivered_at AS deliveredAt,
+  kind, recipients, reply_seq AS replySeq, reply_sender AS replyFrom, reply_id AS replyId,
+  reply_excerpt AS replyExcerpt`;
 
 /** `m` lies inside one of the membership periods of `user` (an SQL expression) in its group. */
 function inPeriodOf(user: string): string {
@@ -184,11 +194,25 @@ function hashBody(body: string): Buffer {
   return createHash('sha256').update(body, 'utf8').digest();
 }
 
+/** The message a row replies to, as entries carry it; undefined when it is no reply. */
+export function replyOf(row: LogRow): ReplyQuote | undefined {
+  if (row.replySeq === null || row.replyFrom === null || row.replyId === null) return undefined;
+  return {
+    from: row.replyFrom,
+    id: row.replyId,
+    seq: row.replySeq,
+    excerpt: row.replyExcerpt ?? '',
+  };
+}
+
 /** The JSON size of a row as a `msg:N` payload, with the longest `state` (plus a comma). */
 export function wireSize(row: LogRow): number {
   const { sender: from, recipient: to, id, body, ts, seq, conv } = row;
+  const reply = replyOf(row);
   return (
-    Buffer.byteLength(JSON.stringify({ id, from, to, body, ts, seq, conv, state: 'delivered' })) + 1
+    Buffer.byteLength(
+      JSON.stringify({ id, from, to, body, ts, seq, conv, state: 'delivered', reply }),
+    ) + 1
   );
 }
 
@@ -298,8 +322,12 @@ export class Store {
         )
         .pluck(),
       insertMessage: db.prepare(
-        `INSERT INTO messages (conv, seq, sender, sender_device, id, recipient, body, body_hash, ts, kind, recipients)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO messages (conv, seq, sender, sender_device, id, recipient, body, body_hash, ts, kind, recipients,
+                               reply_seq, reply_sender, reply_id, reply_excerpt)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      replyTarget: db.prepare(
+        'SELECT conv, seq, body, kind FROM messages WHERE sender = ? AND id = ?',
       ),
       insertDelivery: db.prepare(
         'INSERT OR IGNORE INTO deliveries (conv, seq, user_id, at) VALUES (?, ?, ?, ?)',
@@ -308,7 +336,9 @@ export class Store {
         'INSERT OR IGNORE INTO reads (conv, user_id, seq, at) VALUES (?, ?, ?, ?)',
       ),
       messageById: db.prepare(
-        `SELECT gseq, conv, seq, recipient, body_hash AS bodyHash, ts, delivered_at AS deliveredAt
+        `SELECT gseq, conv, seq, recipient, body_hash AS bodyHash, ts, delivered_at AS deliveredAt,
+                reply_seq AS replySeq, reply_sender AS replyFrom, reply_id AS replyId,
+                reply_excerpt AS replyExcerpt
          FROM messages WHERE sender = ? AND id = ?`,
       ),
       confirmable: db.prepare(
@@ -520,12 +550,30 @@ export class Store {
           bodyHash: Buffer;
           ts: number;
           deliveredAt: number | null;
+          replySeq: number | null;
+          replyFrom: string | null;
+          replyId: string | null;
+          replyExcerpt: string | null;
         }
       | undefined;
     if (existing) {
-      if (existing.recipient !== msg.to || !existing.bodyHash.equals(bodyHash)) {
+      if (
+        existing.recipient !== msg.to ||
+        !existing.bodyHash.equals(bodyHash) ||
+        existing.replyFrom !== (msg.reply?.from ?? null) ||
+        existing.replyId !== (msg.reply?.id ?? null)
+      ) {
         return { kind: 'conflict' };
       }
+      const reply =
+        existing.replySeq === null
+          ? undefined
+          : {
+              from: existing.replyFrom!,
+              id: existing.replyId!,
+              seq: existing.replySeq,
+              excerpt: existing.replyExcerpt ?? '',
+            };
       return {
         kind: 'duplicate',
         ts: existing.ts,
@@ -533,35 +581,28 @@ export class Store {
         seq: existing.seq,
         gseq: existing.gseq,
         delivered: existing.deliveredAt !== null,
+        ...(reply ? { reply } : {}),
       };
     }
-    if (isGroupId(msg.to)) {
-      const conv = msg.to as ConversationId;
-      if (this.stmts.isCurrentMember.get(conv, sender) === undefined) return { kind: 'not_member' };
-      const seq = this.stmts.nextGroupSeq.get(conv) as number;
-      const recipients = (this.stmts.currentMembers.all(conv) as string[]).filter(
-        (u) => u !== sender,
-      );
-      const info = this.stmts.insertMessage.run(
-        conv,
-        seq,
-        sender,
-        senderDevice,
-        msg.id,
-        conv,
-        msg.body,
-        bodyHash,
-        now,
-        'text',
-        recipients.length,
-      );
-      return { kind: 'stored', ts: now, conv, seq, gseq: Number(info.lastInsertRowid), recipients };
+    const group = isGroupId(msg.to);
+    const conv = group ? (msg.to as ConversationId) : directConversationId(sender, msg.to);
+    if (group && this.stmts.isCurrentMember.get(conv, sender) === undefined) {
+      return { kind: 'not_member' };
     }
-    const conv = directConversationId(sender, msg.to);
-    const seq = this.stmts.nextSeq.get(conv, now) as number;
-    if (seq === 1) {
-      this.stmts.insertMember.run(conv, sender);
-      this.stmts.insertMember.run(conv, msg.to);
+    const reply = msg.reply ? this.replyTarget(conv, sender, msg.reply) : null;
+    if (reply === undefined) return { kind: 'bad_reply' };
+    let seq: number;
+    let recipients: string[];
+    if (group) {
+      seq = this.stmts.nextGroupSeq.get(conv) as number;
+      recipients = (this.stmts.currentMembers.all(conv) as string[]).filter((u) => u !== sender);
+    } else {
+      seq = this.stmts.nextSeq.get(conv, now) as number;
+      recipients = [msg.to];
+      if (seq === 1) {
+        this.stmts.insertMember.run(conv, sender);
+        this.stmts.insertMember.run(conv, msg.to);
+      }
     }
     const info = this.stmts.insertMessage.run(
       conv,
@@ -569,12 +610,16 @@ export class Store {
       sender,
       senderDevice,
       msg.id,
-      msg.to,
+      group ? conv : msg.to,
       msg.body,
       bodyHash,
       now,
       'text',
-      1,
+      recipients.length,
+      reply?.seq ?? null,
+      reply?.from ?? null,
+      reply?.id ?? null,
+      reply?.excerpt ?? null,
     );
     return {
       kind: 'stored',
@@ -582,8 +627,25 @@ export class Store {
       conv,
       seq,
       gseq: Number(info.lastInsertRowid),
-      recipients: [msg.to],
+      recipients,
+      ...(reply ? { reply } : {}),
     };
+  }
+
+  /**
+   * The message `ref` names, as a reply in `conv` by `sender` quotes it:
+   * undefined unless it is a text message of `conv` that `sender` could see.
+   */
+  private replyTarget(
+    conv: ConversationId,
+    sender: string,
+    ref: { from: string; id: string },
+  ): ReplyQuote | undefined {
+    const row = this.stmts.replyTarget.get(ref.from, ref.id) as
+      { conv: ConversationId; seq: number; body: string | null; kind: string } | undefined;
+    if (!row || row.conv !== conv || row.kind !== 'text') return undefined;
+    if (isGroupId(conv) && !this.sawSeq(conv, sender, row.seq)) return undefined;
+    return { from: ref.from, id: ref.id, seq: row.seq, excerpt: replyExcerpt(row.body ?? '') };
   }
 
   /**
@@ -611,6 +673,10 @@ export class Store {
       now,
       'system',
       0,
+      null,
+      null,
+      null,
+      null,
     );
     return { id, ts: now, conv, seq, gseq: Number(info.lastInsertRowid) };
   }

@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname, networkInterfaces } from 'node:os';
 import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
-import { fail, type ErrorCode, type HttpErrorBody } from '../protocol';
+import { EMOJI_PICKER_STYLE_HASH, fail, type ErrorCode, type HttpErrorBody } from '../protocol';
 
 /** `allowedHosts` entry that turns the Host check off (behind a reverse proxy that checks it). */
 export const ANY_HOST = '*';
@@ -197,6 +197,12 @@ function cspDirectives() {
     defaultSrc: ["'self'"],
     scriptSrc: ["'self'"],
     styleSrc: ["'self'"],
+    // <style> elements: only the emoji picker's shadow-root one, by hash (protocol/csp.ts).
+    styleSrcElem: ["'self'", EMOJI_PICKER_STYLE_HASH],
+    // style="" attributes, which the emoji picker's templates write: an attribute
+    // styles its own element only (no selectors, no @import; url() stays under
+    // img-src), docs/SECURITY.md ("Content-Security-Policy").
+    styleSrcAttr: ["'unsafe-inline'"],
     imgSrc: ["'self'", 'data:'],
     fontSrc: ["'self'"],
     connectSrc: [

@@ -5,7 +5,7 @@ import { request as httpsRequest } from 'node:https';
 import path from 'node:path';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP_APP_ORIGIN } from '../../protocol';
+import { DESKTOP_APP_ORIGIN, EMOJI_PICKER_STYLE_HASH } from '../../protocol';
 import type { ImServer } from '../../server';
 import { TLS_FILES } from '../../server/tls';
 import { canonicalHost } from '../../server/webSecurity';
@@ -88,7 +88,7 @@ const SECURITY_HEADERS = {
 
 function expectHeaders(answer: Answer) {
   expect(answer.headers).toMatchObject(SECURITY_HEADERS);
-  const csp = answer.headers['content-security-policy'] ?? '';
+  const csp = String(answer.headers['content-security-policy'] ?? '');
   for (const directive of [
     "default-src 'self'",
     "script-src 'self'",
@@ -102,6 +102,18 @@ function expectHeaders(answer: Answer) {
   }
   expect(csp).toMatch(/connect-src 'self'/);
   expect(csp).not.toContain('unsafe-eval');
+  // Style sheets: our own files, and one inline <style> by its hash; only
+  // style="" attributes may be inline (docs/SECURITY.md).
+  const directives = new Map(
+    csp.split(';').map((d) => {
+      const [name, ...values] = d.trim().split(/\s+/);
+      return [name!, values.join(' ')];
+    }),
+  );
+  expect(directives.get('style-src')).toBe("'self'");
+  expect(directives.get('style-src-elem')).toBe(`'self' ${EMOJI_PICKER_STYLE_HASH}`);
+  expect(directives.get('style-src-attr')).toBe("'unsafe-inline'");
+  expect(directives.get('script-src')).toBe("'self'");
   expect(answer.headers['strict-transport-security']).toBeUndefined();
 }
 

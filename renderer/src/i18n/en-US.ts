@@ -182,6 +182,28 @@ export default {
     notRead: 'Not read yet',
     failed: 'Could not load the message info: {error}',
   },
+  reply: {
+    action: 'Reply',
+    replyingTo: 'Replying to {name}',
+    cancel: 'Cancel reply',
+    you: 'You',
+    jump: 'Show the original message',
+    quoteLabel: 'Reply to {name}: {text}',
+    gone: 'Original message no longer available',
+  },
+  menu: {
+    label: 'Message actions',
+    more: 'More actions',
+    copy: 'Copy text',
+    copied: 'Copied',
+    copyFailed: 'Could not copy',
+  },
+  emoji: {
+    button: 'Emoji',
+    title: 'Emoji',
+    loading: 'Loading emoji…',
+    failed: 'The emoji could not be loaded.',
+  },
   resend: {
     button: 'Resend',
     title: 'Resend this message?',

@@ -180,6 +180,28 @@ const zh: Shape<typeof en> = {
     notRead: '尚未阅读',
     failed: '无法加载消息详情：{error}',
   },
+  reply: {
+    action: '回复',
+    replyingTo: '回复 {name}',
+    cancel: '取消回复',
+    you: '你',
+    jump: '查看原消息',
+    quoteLabel: '回复 {name}：{text}',
+    gone: '原消息已不可用',
+  },
+  menu: {
+    label: '消息操作',
+    more: '更多操作',
+    copy: '复制文字',
+    copied: '已复制',
+    copyFailed: '无法复制',
+  },
+  emoji: {
+    button: '表情',
+    title: '表情',
+    loading: '正在加载表情…',
+    failed: '无法加载表情。',
+  },
   resend: {
     button: '重新发送',
     title: '重新发送这条消息？',

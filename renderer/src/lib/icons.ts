@@ -17,4 +17,7 @@ export type IconName =
   | 'info'
   | 'users'
   | 'bell'
-  | 'bell-off';
+  | 'bell-off'
+  | 'reply'
+  | 'more'
+  | 'smile';

@@ -449,13 +449,16 @@ export const useChatStore = defineStore('chat', () => {
     if (id && (summaries.value.get(id)?.unread ?? 0) > 0) void markRead(id);
   }
 
-  /** Sends `body` to the open conversation; the refusal code when it cannot. */
-  async function send(body: string): Promise<SendRefusal | null> {
+  /**
+   * Sends `body` to the open conversation (as a reply to `reply` when
+   * given); the refusal code when it cannot.
+   */
+  async function send(body: string, reply?: StoredMessage): Promise<SendRefusal | null> {
     const client = engine.value;
     const id = activeId.value;
     if (!client || !id) return 'not_ready';
     try {
-      await client.send(id, body);
+      await client.send(id, body, reply ? { reply } : {});
       return null;
     } catch (error) {
       if (error instanceof SendError) return error.code;

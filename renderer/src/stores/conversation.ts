@@ -32,6 +32,8 @@ export const useConversationStore = defineStore('conversation', () => {
   const unreadAfter = ref<number | null>(null);
   let source: HistorySource | undefined;
   let generation = 0;
+  /** The page being loaded, if any. */
+  let inflight: Promise<void> | null = null;
 
   /** Number of messages loaded. */
   const count = computed(() => messages.value.length);
@@ -76,6 +78,9 @@ export const useConversationStore = defineStore('conversation', () => {
     index.clear();
     messages.value = [];
     hasMore.value = id !== null;
+    // A page still loading for the previous conversation is discarded when it arrives.
+    loading.value = false;
+    inflight = null;
     if (id === null) return;
     await loadOlder();
     for (let page = 1; page < MAX_UNREAD_PAGES && gen === generation; page++) {
@@ -84,8 +89,14 @@ export const useConversationStore = defineStore('conversation', () => {
     }
   }
 
-  /** Loads the page before the oldest loaded message. */
-  async function loadOlder(): Promise<void> {
+  /** Loads the page before the oldest loaded message (or waits for the one on its way). */
+  function loadOlder(): Promise<void> {
+    if (loading.value && inflight) return inflight;
+    inflight = loadPage();
+    return inflight;
+  }
+
+  async function loadPage(): Promise<void> {
     const current = conv.value;
     if (!current || !source || loading.value || !hasMore.value) return;
     const gen = generation;
@@ -148,6 +159,23 @@ export const useConversationStore = defineStore('conversation', () => {
     messages.value = next;
   }
 
+  /**
+   * Loads older pages until the message at `seq` is there (a reply's
+   * original), at most `maxPages`; returns its key, or null when it is not
+   * in this device's view of the conversation.
+   */
+  async function loadThrough(seq: number, maxPages = 50): Promise<string | null> {
+    const id = conv.value;
+    for (let page = 0; page <= maxPages && id === conv.value; page++) {
+      const found = messages.value.find((m) => m.seq === seq);
+      if (found) return found.key;
+      const oldest = messages.value.find((m) => m.seq !== undefined)?.seq;
+      if (!hasMore.value || (oldest !== undefined && oldest < seq)) return null;
+      await loadOlder();
+    }
+    return null;
+  }
+
   /** The loaded message with `key`, if any. */
   function get(key: string): StoredMessage | undefined {
     return index.get(key);
@@ -163,6 +191,7 @@ export const useConversationStore = defineStore('conversation', () => {
     firstUnreadKey,
     open,
     loadOlder,
+    loadThrough,
     upsert,
     get,
   };

@@ -5,7 +5,6 @@
  * sign in, pick a contact with the arrow keys, send, open the Resend dialog
  * and cancel it with Escape (focus returns to the Resend button); no mouse.
  */
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { useScenarioServer } from './support/server';
 import {
@@ -21,27 +20,10 @@ import {
   signUp,
   uniqueName,
 } from './support/ui';
+import { audit } from './support/axe';
 
 // Retry budget: 400 + 800 + 1600 ms without msg:A, then `failed`.
 const server = useScenarioServer({ ackTimeoutMs: 400, maxAttempts: 3 });
-
-/** Runs axe on `page` in light and in dark; asserts no serious or critical violation. */
-async function audit(page: Page, scene: string): Promise<void> {
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme, reducedMotion: 'reduce' });
-    const result = await new AxeBuilder({ page }).analyze();
-    const bad = result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => ({
-        rule: v.id,
-        impact: v.impact,
-        help: v.help,
-        nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`),
-      }));
-    expect(bad, `${scene}, ${colorScheme}`).toEqual([]);
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-}
 
 /** Presses Tab until the focused element matches `accept` (at most `max` times). */
 async function tabTo(page: Page, what: string, accept: (el: Element) => boolean, max = 25) {

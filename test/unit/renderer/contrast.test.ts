@@ -76,7 +76,7 @@ const TEXT: [fg: string, bgs: string[], where: string][] = [
   ['--accent', ['--panel', '--accent-soft'], 'links, sender names'],
   ['--online', ['--panel'], '"Online"'],
   ['--warn', ['--warn-soft', '--panel'], 'offline banner, throttle notice'],
-  ['--bubble-out-text', ['--bubble-out'], 'my messages'],
+  ['--bubble-out-text', ['--bubble-out', '--quote-out'], 'my messages, a quote in them'],
   ['--bubble-out-meta', ['--bubble-out'], 'times and ticks in my messages'],
   ['--bubble-in-text', ['--bubble-in'], 'their messages'],
 ];

@@ -81,6 +81,28 @@ describe('drafts: each conversation keeps its own', () => {
     wrapper.unmount();
   });
 
+  it('a reply being written stays with its conversation and goes out with the message', async () => {
+    const question = message({ direction: 'in', body: 'Lunch at noon?' });
+    const { wrapper, chat, box } = pane('peer', []);
+    useConversationStore().messages = [question];
+    await flushPromises();
+    wrapper.findComponent({ name: 'MessageList' }).vm.$emit('reply', question);
+    await flushPromises();
+    expect(wrapper.get('[data-testid="replying-to"]').text()).toContain('Lunch at noon?');
+    chat.activeId = 'carol';
+    await flushPromises();
+    expect(wrapper.find('[data-testid="replying-to"]').exists()).toBe(false);
+    chat.activeId = 'peer';
+    await flushPromises();
+    expect(wrapper.get('[data-testid="replying-to"]').text()).toContain('Replying to Peer');
+    await box().setValue('Yes');
+    await box().trigger('keydown', { key: 'Enter' });
+    expect(chat.send).toHaveBeenCalledWith('Yes', question);
+    await flushPromises();
+    expect(wrapper.find('[data-testid="replying-to"]').exists()).toBe(false);
+    wrapper.unmount();
+  });
+
   it('survives a reload (persisted per server, user and conversation)', async () => {
     const first = pane('peer');
     await first.box().setValue('unsent words');
@@ -105,7 +127,7 @@ describe('drafts: each conversation keeps its own', () => {
     await flushPromises();
     await box().setValue('send me');
     await box().trigger('keydown', { key: 'Enter' });
-    expect(chat.send).toHaveBeenCalledWith('send me');
+    expect(chat.send).toHaveBeenCalledWith('send me', undefined);
     expect((box().element as HTMLTextAreaElement).value).toBe('');
     expect(localStorage.getItem(draftKey(`${SERVER}|me`, 'peer'))).toBeNull();
     expect(localStorage.getItem(draftKey(`${SERVER}|me`, 'carol'))).toBe('keep me');
