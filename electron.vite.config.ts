@@ -21,6 +21,8 @@ export default defineConfig({
         input: {
           index: at('electron/main/index.ts'),
           serverProcess: at('desktop/serverProcess.ts'),
+          // The store writer's worker thread, started by the embedded server.
+          writerWorker: at('server/writerWorker.ts'),
         },
         output: { format: 'es', entryFileNames: '[name].js' },
       },

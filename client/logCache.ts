@@ -446,7 +446,11 @@ export class LogCache implements ClientStorage {
   private merge(had: StoredMessage, e: ServerEntry): StoredMessage | undefined {
     const next: StoredMessage = { ...had };
     let changed = false;
-    if (next.seq === undefined) {
+    // A place first learnt, or a new one: the server pushes a message before
+    // its commit, and one whose commit was lost (a crash) is stored again, at
+    // the next free seq, when its sender retransmits it. The server's latest
+    // word is its place (docs/PROTOCOL.md §4, "msg:N before the commit").
+    if (next.seq === undefined || (next.seq !== e.seq && !next.legacy)) {
       next.seq = e.seq;
       next.ts = e.ts;
       if (!next.legacy) Object.assign(next, positionOf(e.seq, 0, 0));

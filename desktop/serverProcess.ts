@@ -28,7 +28,11 @@ if (process.versions.electron) {
     platform: process.platform,
     arch: process.arch,
   });
-  if (binding) useSqliteBinding(binding);
+  if (binding) {
+    useSqliteBinding(binding);
+    // The store writer's worker thread opens its connection with it too.
+    process.env.TICKLINE_SQLITE_BINDING = binding;
+  }
 }
 
 // Tests of the built app set TICKLINE_DISCOVERY=off: they must not advertise
@@ -41,7 +45,14 @@ const worker = createServerWorker(
       if (message.type === 'closed') setImmediate(() => process.exit(0));
     },
   },
-  process.env.TICKLINE_DISCOVERY === 'off' ? { discovery: false } : {},
+  {
+    ...(process.env.TICKLINE_DISCOVERY === 'off' ? { discovery: false } : {}),
+    // Built, the store writer's worker is beside this file (out/main/writerWorker.js,
+    // an entry of electron.vite.config.ts); from the sources the server finds its own.
+    ...(import.meta.url.endsWith('.js')
+      ? { writerScript: fileURLToPath(new URL('./writerWorker.js', import.meta.url)) }
+      : {}),
+  },
 );
 
 parentPort.on('message', (event) => {

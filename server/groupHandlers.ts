@@ -17,7 +17,7 @@ import type { ImSocket, RealtimeDeps } from './realtime';
 
 /** Installs the `group:*` handlers of one connection (protocol 2 only). */
 export function attachGroupHandlers(socket: ImSocket, deps: RealtimeDeps, mirror: boolean): void {
-  const { accounts, groups, pushes, commit, log } = deps;
+  const { accounts, groups, pushes, writer, log } = deps;
   const me = socket.data.userId;
   const device = socket.data.deviceId;
 
@@ -62,7 +62,7 @@ export function attachGroupHandlers(socket: ImSocket, deps: RealtimeDeps, mirror
   on<{ name: string; members: string[] }>('group:create', groupCreateSchema, async (p, reply) => {
     const stranger = unknownUser(p.members);
     if (stranger) return reply(fail('unknown_recipient', `no such user: ${stranger}`));
-    const change = await commit.run(() => groups.create(me, device, p.name, p.members, Date.now()));
+    const change = await writer.run('groupCreate', [me, device, p.name, p.members, Date.now()]);
     announce(change, reply, 'error' in change ? {} : { conv: change.conv });
   });
 
@@ -71,7 +71,7 @@ export function attachGroupHandlers(socket: ImSocket, deps: RealtimeDeps, mirror
     groupRenameSchema,
     async (p, reply) => {
       if (notGroup(p.conv)) return reply(fail('not_found', 'no such group'));
-      const change = await commit.run(() => groups.rename(p.conv, me, device, p.name, Date.now()));
+      const change = await writer.run('groupRename', [p.conv, me, device, p.name, Date.now()]);
       announce(change, reply, 'error' in change ? {} : { seq: change.entry.seq });
     },
   );
@@ -82,7 +82,14 @@ export function attachGroupHandlers(socket: ImSocket, deps: RealtimeDeps, mirror
       if (notGroup(p.conv)) return reply(fail('not_found', 'no such group'));
       const stranger = op === 'add' ? unknownUser(p.users) : undefined;
       if (stranger) return reply(fail('unknown_recipient', `no such user: ${stranger}`));
-      const change = await commit.run(() => groups[op](p.conv, me, device, p.users, Date.now()));
+      const change = await writer.run('groupMembers', [
+        op,
+        p.conv,
+        me,
+        device,
+        p.users,
+        Date.now(),
+      ]);
       announce(change, reply, 'error' in change ? {} : { seq: change.entry.seq });
     };
   on('group:add', groupAddSchema, membership('add'));
@@ -91,7 +98,7 @@ export function attachGroupHandlers(socket: ImSocket, deps: RealtimeDeps, mirror
 
   on<{ conv: ConversationId }>('group:leave', groupConvSchema, async (p, reply) => {
     if (notGroup(p.conv)) return reply(fail('not_found', 'no such group'));
-    const change = await commit.run(() => groups.leave(p.conv, me, device, Date.now()));
+    const change = await writer.run('groupLeave', [p.conv, me, device, Date.now()]);
     announce(change, reply, 'error' in change ? {} : { seq: change.entry.seq });
   });
 

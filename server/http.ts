@@ -13,7 +13,6 @@ import { registerAccountRoutes } from './accountRoutes';
 import type { Accounts } from './accounts';
 import { bearerToken, sendError, sendRefusal, signedIn } from './httpReply';
 import type { Presence } from './presence';
-import type { GroupCommit } from './groupCommit';
 import type { Store } from './store';
 
 export { bearerToken };
@@ -22,7 +21,6 @@ export { bearerToken };
 export interface HttpDeps {
   accounts: Accounts;
   store: Store;
-  commit: GroupCommit;
   presence: Presence;
   clientPolicy: ClientPolicy;
   webRoot: string | undefined;
@@ -98,10 +96,13 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
     const parsed = parseWith(mePatchSchema, request.body);
     if (!parsed.ok) return sendError(reply, 400, 'invalid_input', parsed.error.message);
     const { readReceipts, displayName } = parsed.value;
-    await deps.commit.run(() => {
-      if (readReceipts !== undefined) deps.store.setReadReceipts(me.userId, readReceipts);
-      if (displayName !== undefined) accounts.rename(me.userId, displayName);
-    });
+    // A rare write: on the main connection, in one transaction.
+    deps.store.db
+      .transaction(() => {
+        if (readReceipts !== undefined) deps.store.setReadReceipts(me.userId, readReceipts);
+        if (displayName !== undefined) accounts.rename(me.userId, displayName);
+      })
+      .immediate();
     // Others see the new name on their next `GET /api/users` (no push).
     if (displayName === undefined) return deps.store.prefs(me.userId);
     return { displayName, ...deps.store.prefs(me.userId) };

@@ -12,7 +12,7 @@ import {
 } from '../protocol';
 import { Accounts, type RegistrationMode } from './accounts';
 import { advertise } from './discovery';
-import { GroupCommit } from './groupCommit';
+import { StoreWriter } from './storeWriter';
 import { registerHttp } from './http';
 import { createLogger } from './logger';
 import { InboxQuota } from './inboxQuota';
@@ -51,6 +51,11 @@ export const HEARTBEAT = { pingInterval: 10_000, pingTimeout: 10_000 } as const;
 export interface ImServerOptions {
   /** Directory of the SQLite database (created if absent). */
   dataDir: string;
+  /**
+   * The store writer's worker script, where it is not next to the server's
+   * module (a bundle: the desktop app passes its `writerWorker.js`).
+   */
+  writerScript?: string;
   /** Interface to bind; default `0.0.0.0`. */
   host?: string;
   /** Port; `0` picks a free one. Default 7420. */
@@ -136,7 +141,16 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
   const rateLimit = options.rateLimit ?? DEFAULT_LIMITS.rateLimit;
   if (!(rateLimit >= 0)) throw new Error(`rateLimit must be 0 or more, got ${rateLimit}`);
   const store = new Store(options.dataDir);
-  const commit = new GroupCommit(store.db);
+  let writer: StoreWriter;
+  try {
+    writer = await StoreWriter.start(store.dir, {
+      script: options.writerScript,
+      onFatal: (error) => log.fatal({ err: error }, 'store writer failed: nothing can be stored'),
+    });
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   const hasher =
     options.passwordHasher ??
     new PasswordHasher(options.scrypt ?? OWASP_SCRYPT, {
@@ -163,6 +177,7 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
   try {
     tls = await serverCertificate(options, host);
   } catch (error) {
+    await writer.close();
     store.close();
     throw error;
   }
@@ -193,7 +208,6 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
   await registerHttp(app, {
     accounts,
     store,
-    commit,
     presence,
     clientPolicy,
     webRoot: options.webRoot,
@@ -221,7 +235,7 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
     groups,
     receipts,
     pushes,
-    commit,
+    writer,
     presence,
     log,
     minProtocol: options.minProtocol,
@@ -232,12 +246,13 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
   const retention =
     options.retentionDays === undefined
       ? undefined
-      : new RetentionJob(store, commit, log, options.retentionDays);
+      : new RetentionJob(writer, log, options.retentionDays);
 
   try {
     await app.listen({ host, port: options.port ?? 7420 });
   } catch (error) {
     io.close();
+    await writer.close();
     store.close();
     throw error;
   }
@@ -273,10 +288,10 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
       presence.stop();
       receipts.stop();
       await retention?.stop();
-      commit.flush();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await app.close().catch(() => undefined);
-      commit.flush();
+      // Everything submitted commits before the worker stops.
+      await writer.close();
       store.close();
       log.info('closed');
     })();

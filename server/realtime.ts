@@ -34,7 +34,6 @@ import {
 } from '../protocol';
 import type { Accounts } from './accounts';
 import { attachGroupHandlers } from './groupHandlers';
-import type { GroupCommit } from './groupCommit';
 import type { Groups } from './groups';
 import { handler } from './handler';
 import type { MessageLimits } from './messageLimits';
@@ -44,6 +43,8 @@ import { v1MsgN } from './pushes';
 import type { Receipts } from './receipts';
 import { guardPackets, limitConnectionsPerUser } from './socketGuard';
 import { replyOf, type Confirmation, type LogRow, type Store, type StreamScope } from './store';
+import type { StoreWriter } from './storeWriter';
+import { COMPACT_EVERY } from './writerOps';
 
 /** Per-connection state. */
 export interface SocketData {
@@ -79,9 +80,6 @@ export const PRESENCE_ROOM = 'presence';
 /** Bytes of messages in one page: {@link MAX_PAGE_BYTES} less room for the envelope. */
 const PAGE_BUDGET = MAX_PAGE_BYTES - 1024;
 
-/** Live confirmations after which a device's cursor is moved forward. */
-const COMPACT_EVERY = 32;
-
 /** Dependencies of the realtime handlers. */
 export interface RealtimeDeps {
   accounts: Accounts;
@@ -89,7 +87,8 @@ export interface RealtimeDeps {
   groups: Groups;
   receipts: Receipts;
   pushes: Pushes;
-  commit: GroupCommit;
+  /** Every write of the message path goes through it (its worker thread). */
+  writer: StoreWriter;
   presence: Presence;
   log: Logger;
   /** Oldest protocol version accepted; default {@link MIN_PROTOCOL_VERSION}. */
@@ -111,7 +110,7 @@ function announcedProtocol(auth: Record<string, unknown> | undefined): number | 
 
 /** Installs authentication and the packet handlers on `io`. */
 export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
-  const { accounts, store, receipts, pushes, commit, presence, log, limits } = deps;
+  const { accounts, store, receipts, pushes, writer, presence, log, limits } = deps;
   const minProtocol = deps.minProtocol ?? MIN_PROTOCOL_VERSION;
   /** Catch-up requests of one device, served one at a time. */
   const pulls = new Map<string, Promise<unknown>>();
@@ -192,16 +191,16 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
     if (auth.presence !== false) void socket.join(PRESENCE_ROOM);
     presence.connected(me);
     const touch = () =>
-      commit
-        .run(() => store.touchDevice(device, Date.now()))
+      writer
+        .run('touchDevice', [device, Date.now()])
         .catch((error: unknown) => log.error({ err: error }, 'device touch failed'));
     void touch();
     socket.on('disconnect', () => {
       presence.disconnected(me);
       void touch();
       if (socket.data.acksSinceCompact > 0) {
-        commit
-          .run(() => store.compact(scope))
+        writer
+          .run('compact', [scope])
           .catch((error: unknown) => log.error({ err: error }, 'compaction failed'));
       }
     });
@@ -223,7 +222,34 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
           if (mirror || code !== 'inbox_full') return reply(admitted);
           return reply(fail('rate_limited', message, retryAfterMs));
         }
-        const result = await commit.run(() => store.storeMessage(me, device, msg, Date.now()));
+        /** The entry as its recipients get it. */
+        const pushOf = (placed: {
+          ts: number;
+          seq: number;
+          conv: ConversationId;
+          reply?: LogMsgN['reply'];
+        }): LogMsgN => {
+          const { ts, seq, conv, reply: quoted } = placed;
+          const push: LogMsgN = { id: msg.id, from: me, to: msg.to, body: msg.body, ts, seq, conv };
+          if (quoted) push.reply = quoted;
+          return push;
+        };
+        // Pushed to the recipient as soon as the message has its place, while
+        // its commit is still on the way: msg:A waits for the commit, and if the
+        // server dies first the sender retransmits the same id and the
+        // recipient deduplicates (docs/PROTOCOL.md §4, "msg:N before the commit").
+        let pushedTo: 'online' | 'offline' | undefined;
+        const result = await writer.run('storeMessage', [me, device, msg, Date.now()], (r) => {
+          if (r.kind !== 'stored') return;
+          const push = pushOf(r);
+          if (group) {
+            pushes.toPeople(r.recipients, push);
+            pushedTo = 'online';
+          } else if (presence.isOnline(msg.to)) {
+            pushes.msgN(msg.to, push);
+            pushedTo = 'online';
+          } else pushedTo = 'offline';
+        });
         limits.settled(me, msg.to, group, admitted, result);
         if (result.kind === 'conflict') {
           return reply(fail('id_conflict', 'this id names a different message'));
@@ -236,13 +262,10 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
         typingAt.delete(conv); // typing after this is typing the next message
         // msg:A only now: the transaction holding the message has committed.
         reply(mirror ? { ok: true, id: msg.id, ts, seq, conv } : { ok: true, id: msg.id, ts });
-        const push: LogMsgN = { id: msg.id, from: me, to: msg.to, body: msg.body, ts, seq, conv };
-        if (result.reply) push.reply = result.reply;
+        const push = pushOf(result);
         if (group) {
           if (result.kind === 'stored') {
-            // One push (one encoding) to every member; the sender's other
-            // devices also get where it stands, which only they need.
-            pushes.toPeople(result.recipients, push);
+            // The sender's other devices also get where it stands, which only they need.
             const state = result.recipients.some((u) => presence.isOnline(u)) ? 'sent' : 'stored';
             pushes.toOtherDevices(me, device, mirror, {
               ...push,
@@ -254,12 +277,21 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
           receipts.touch(me, conv, seq);
           return;
         }
-        const online = presence.isOnline(msg.to);
-        if (result.kind === 'stored' && msg.to !== me) {
-          // The person's other devices show it as their own outgoing message.
-          pushes.toOtherDevices(me, device, mirror, { ...push, state: online ? 'sent' : 'stored' });
+        if (result.kind === 'stored') {
+          if (msg.to !== me) {
+            // The person's other devices show it as their own outgoing message.
+            pushes.toOtherDevices(me, device, mirror, {
+              ...push,
+              state: pushedTo === 'online' ? 'sent' : 'stored',
+            });
+          }
+          if (pushedTo === 'offline') {
+            pushes.ackN(me, { id: msg.id, to: msg.to, offline: true, ts, seq, conv });
+          }
+          return;
         }
-        if (result.kind === 'duplicate' && result.delivered) {
+        // A retransmission of a stored message: tell the sender where it stands.
+        if (result.delivered) {
           notifyDelivered({
             sender: me,
             id: msg.id,
@@ -270,7 +302,7 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
             byRecipient: true,
             group: false,
           });
-        } else if (online) {
+        } else if (presence.isOnline(msg.to)) {
           pushes.msgN(msg.to, push);
         } else {
           pushes.ackN(me, { id: msg.id, to: msg.to, offline: true, ts, seq, conv });
@@ -284,22 +316,27 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
         const parsed = parseWith(ackRSchema, payload);
         if (!parsed.ok) return reply(parsed);
         const { from, id } = parsed.value;
-        const confirmation = store.confirmable(scope, from, id);
-        if (!confirmation) return reply(fail('not_found', 'no such message for you'));
-        // The device persisted the message before sending ack:R, so ack:A
-        // and ack:N need not wait for this write to reach the disk: if it is
-        // lost in a crash, the message is offered again and deduplicated.
         const compactNow = ++socket.data.acksSinceCompact >= COMPACT_EVERY;
         if (compactNow) socket.data.acksSinceCompact = 0;
-        commit
-          .run(() => {
-            const first = store.record(scope, confirmation, Date.now());
-            if (first && !confirmation.group) limits.delivered(confirmation.recipient);
-            if (compactNow) store.compact(scope);
-          })
-          .catch((error: unknown) => log.error({ err: error }, 'ack write failed'));
-        reply({ ok: true });
-        confirmed(confirmation);
+        // Through the writer, after whatever was submitted before: a message
+        // pushed before its commit is there to confirm. The device persisted
+        // the message before sending ack:R, so ack:A and ack:N need not wait
+        // for this write to reach the disk: if it is lost in a crash, the
+        // message is offered again and deduplicated.
+        const confirmation = await writer.run(
+          'confirm',
+          [scope, from, id, Date.now(), compactNow],
+          (c) => {
+            if (!c) return reply(fail('not_found', 'no such message for you'));
+            if (c.first && c.byRecipient && !c.group) limits.delivered(c.recipient);
+            reply({ ok: true });
+            if (c.byRecipient && !c.group) notifyDelivered(c);
+          },
+        );
+        // Group receipts are counted from what has committed.
+        if (confirmation?.byRecipient && confirmation.group) {
+          receipts.touch(confirmation.sender, confirmation.conv, confirmation.seq);
+        }
       }),
     );
 
@@ -311,11 +348,11 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
         const limit = parsed.value.limit ?? OFFLINE_DEFAULT_LIMIT;
         const previous = pulls.get(device) ?? Promise.resolve();
         const mine = previous.then(async () => {
-          // Read through the commit queue so earlier acks of this device apply first.
-          const page = await commit.run(() => {
-            if (socket.data.offlineCursor === 0) store.compact(scope);
-            return store.streamPage(scope, socket.data.offlineCursor, limit, PAGE_BUDGET);
-          });
+          // After this device's earlier confirmations have committed (the
+          // first page also moves its cursor), read what has committed.
+          if (socket.data.offlineCursor === 0) await writer.run('compact', [scope]);
+          else await writer.barrier();
+          const page = store.streamPage(scope, socket.data.offlineCursor, limit, PAGE_BUDGET);
           socket.data.offlineCursor = page.more ? page.lastGseq : 0;
           const messages = page.rows.map((r) => {
             const push = toPush(r as LogRow & { body: string }, me);
@@ -337,16 +374,9 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
       handler(log, 'offlineack:R', async (payload, reply) => {
         const parsed = parseWith(offlineackRSchema, payload);
         if (!parsed.ok) return reply(parsed);
-        const now = Date.now();
-        const done = await commit.run(() => {
-          const list = parsed.value.ids.flatMap(
-            ({ from, id }) => store.confirm(scope, from, id, now) ?? [],
-          );
-          for (const c of list)
-            if (c.first && c.byRecipient && !c.group) limits.delivered(c.recipient);
-          store.compact(scope);
-          return list;
-        });
+        const done = await writer.run('confirmMany', [scope, parsed.value.ids, Date.now()]);
+        for (const c of done)
+          if (c.first && c.byRecipient && !c.group) limits.delivered(c.recipient);
         reply({ ok: true });
         for (const c of done) confirmed(c);
       }),
@@ -385,7 +415,7 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
         if (!parsed.ok) return reply(parsed);
         const { conv, seq } = parsed.value;
         if (!store.isMember(conv, me)) return reply(fail('not_found', 'no such conversation'));
-        const moved = await commit.run(() => store.markRead(conv, me, seq, Date.now()));
+        const moved = await writer.run('markRead', [conv, me, seq, Date.now()]);
         if (!moved) return reply(fail('not_found', 'no such conversation'));
         const { previous, ...state } = moved;
         reply({ ok: true, ...state });

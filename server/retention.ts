@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import type { GroupCommit } from './groupCommit';
-import type { Store } from './store';
+import type { StoreWriter } from './storeWriter';
 
 /** Messages deleted per transaction by the retention job. */
 export const RETENTION_BATCH = 500;
@@ -10,7 +9,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Deletes messages older than the retention period (`--retention-days`), in
- * small batches through the group commit, yielding to the event loop between
+ * small batches through the store writer, yielding to the event loop between
  * batches so that live traffic never waits long behind it.
  */
 export class RetentionJob {
@@ -19,8 +18,7 @@ export class RetentionJob {
   private stopped = false;
 
   constructor(
-    private readonly store: Store,
-    private readonly commit: GroupCommit,
+    private readonly writer: StoreWriter,
     private readonly log: Logger,
     private readonly days: number,
     private readonly batch = RETENTION_BATCH,
@@ -59,9 +57,7 @@ export class RetentionJob {
     let total = 0;
     for (;;) {
       if (this.stopped) break;
-      const { deleted, more } = await this.commit.run(() =>
-        this.store.deleteExpired(cutoff, this.batch),
-      );
+      const { deleted, more } = await this.writer.run('deleteExpired', [cutoff, this.batch]);
       total += deleted;
       if (!more) break;
       await new Promise((resolve) => setImmediate(resolve));

@@ -225,19 +225,28 @@ export class Store {
   readonly db: Database.Database;
   private readonly stmts;
   private readonly lock: DataDirLock;
+  private readonly secondary: boolean = false;
 
   /**
    * Opens the store in `dataDir` (docs/DEPLOY.md): a private directory,
    * locked against a second server until {@link close}, whose database passes
    * `PRAGMA quick_check`. Throws a one-line error otherwise, with nothing held.
    */
-  constructor(dataDir: string) {
-    this.lock = lockDataDir(prepareDataDir(dataDir));
-    try {
-      this.db = openDatabase(path.join(this.lock.dir, DATABASE_FILE));
-    } catch (error) {
-      this.lock.release();
-      throw error;
+  constructor(dataDir: string, options: { secondary?: boolean } = {}) {
+    if (options.secondary) {
+      // A second connection to a database the primary one already opened,
+      // checked and migrated (the store writer's worker): no lock of its own.
+      this.secondary = true;
+      this.lock = { dir: dataDir, release: () => undefined };
+      this.db = openConnection(path.join(dataDir, DATABASE_FILE));
+    } else {
+      this.lock = lockDataDir(prepareDataDir(dataDir));
+      try {
+        this.db = openDatabase(path.join(this.lock.dir, DATABASE_FILE));
+      } catch (error) {
+        this.lock.release();
+        throw error;
+      }
     }
     const db = this.db;
     /** What a device has not confirmed of its stream after `:after`, in store order. */
@@ -401,6 +410,11 @@ export class Store {
                 (SELECT count(*) FROM devices) AS devices`,
       ),
     };
+  }
+
+  /** The data directory, absolute. */
+  get dir(): string {
+    return this.lock.dir;
   }
 
   // ---- users ------------------------------------------------------------
@@ -937,6 +951,10 @@ export class Store {
   /** Checkpoints the WAL, closes the database and releases the data directory. */
   close(): void {
     if (!this.db.open) return;
+    if (this.secondary) {
+      this.db.close();
+      return;
+    }
     try {
       this.db.pragma('wal_checkpoint(TRUNCATE)');
     } finally {
@@ -953,16 +971,34 @@ export class Store {
 function openDatabase(file: string): Database.Database {
   privateFile(file);
   checkDatabase(file);
-  const db = new Database(file);
+  const db = openConnection(file);
+  try {
+    // SQLite gives them the database's mode; older versions left them 0644.
+    privateIfPresent(`${file}-wal`);
+    privateIfPresent(`${file}-shm`);
+    migrate(db);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/**
+ * One connection to `file`: WAL, synchronous=FULL, foreign keys, and a busy
+ * timeout (the store writer's worker and the main thread's rare account
+ * writes take turns). `TICKLINE_SQLITE_BINDING` names another build of
+ * better-sqlite3's native module (the desktop app's Electron build, which a
+ * worker thread cannot pick up from the main thread's module cache).
+ */
+function openConnection(file: string): Database.Database {
+  const nativeBinding = process.env.TICKLINE_SQLITE_BINDING;
+  const db = new Database(file, nativeBinding ? { nativeBinding } : {});
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
-    // SQLite gives them the database's mode; older versions left them 0644.
-    privateIfPresent(`${file}-wal`);
-    privateIfPresent(`${file}-shm`);
-    migrate(db);
     return db;
   } catch (error) {
     db.close();

@@ -9,6 +9,7 @@ import {
   startClient,
   statusReached,
   storageFor,
+  until,
 } from '../support/clients';
 import { serverMessages } from '../support/dbSnapshot';
 import { createFaultProxy, type FaultProxy } from '../support/faultProxy';
@@ -24,10 +25,14 @@ describe('crashes', () => {
     cleanups.length = 0;
   });
 
-  async function serverAndProxy() {
+  /** A child server behind a fault proxy; `env` only for its first start (a fault to inject). */
+  async function serverAndProxy(env: NodeJS.ProcessEnv = {}) {
     const tmp = tempDir();
     const args = ['--host', '127.0.0.1', '--data', tmp.dir, '--log-level', 'warn', ...POLICY_ARGS];
-    let server: ChildServer = await startChildServer([...args, '--port', '0'], FAST_HASH);
+    let server: ChildServer = await startChildServer([...args, '--port', '0'], {
+      ...FAST_HASH,
+      ...env,
+    });
     const proxy = await createFaultProxy(server.url);
     const restart = async () => {
       server = await startChildServer([...args, '--port', String(server.port)], FAST_HASH);
@@ -117,6 +122,62 @@ describe('crashes', () => {
     expect(history).toHaveLength(21);
     expect(new Set(history.map((m) => m.id)).size).toBe(21);
     for (const m of [first, ...burst]) expect(shown.get(m.key)).toBe(1);
+  });
+
+  it('msg:N before the commit: the server dies after pushing it, before the message is durable; the retransmission is stored anew and shown once at its new place', async () => {
+    // The fault: the writer holds the commit of the batch storing a message
+    // with this text, and the process is SIGKILLed once its msg:N is out.
+    const env = await serverAndProxy({
+      TICKLINE_FAULT_KILL_BEFORE_COMMIT: 'dies before its commit',
+    });
+    const alice = await newUser(env.server.url, 'alice');
+    const bob = await newUser(env.server.url, 'bob');
+    const a = await client(env.proxy, alice);
+    const b = await client(env.proxy, bob);
+    const shown = countIncoming(b.c);
+    await Promise.all([connected(a.c), connected(b.c)]);
+    const before = await a.c.send(bob.userId, 'first, durable');
+    await statusReached(a.c, a.store, before.id, 'delivered');
+
+    const early = nextEvent(b.c, 'message', (m) => m.body.startsWith('dies before'));
+    const exited = new Promise<unknown>((resolve) => env.server.process.once('exit', resolve));
+    const doomed = await a.c.send(bob.userId, 'dies before its commit');
+    // Bob has it (pushed while its commit was on the way), Alice has no msg:A.
+    expect((await early).seq).toBe(2);
+    await exited;
+    // Alice's app is closed while the server is down (so it cannot retransmit first).
+    a.c.close();
+    expect((await a.store.get(doomed.key))?.status).toBe('pending');
+    expectLogged(env.dataDir, alice.userId, [{ id: before.id, body: before.body, seq: 1 }]);
+
+    // After the restart, Bob writes first: his message takes seq 2.
+    await env.restart();
+    const answer = await b.c.send(alice.userId, 'meanwhile, seq 2 is mine');
+    await statusReached(b.c, b.store, answer.id, 'stored');
+    // Alice's engine comes back and retransmits the same id: stored anew, at seq 3.
+    const a2 = await client(env.proxy, alice, storageFor(alice));
+    const delivered = await statusReached(a2.c, a2.store, doomed.id, 'delivered');
+    expect(delivered.seq).toBe(3);
+    // The server's log: each message once, seqs without gaps.
+    expect(
+      serverMessages(env.dataDir)
+        .map((r) => [r.body, r.seq])
+        .sort((x, y) => Number(x[1]) - Number(y[1])),
+    ).toEqual([
+      ['first, durable', 1],
+      ['meanwhile, seq 2 is mine', 2],
+      ['dies before its commit', 3],
+    ]);
+    // Bob shows it once, now at seq 3, after his own message: the same log as the server's.
+    const conv = b.c.conversationWith(alice.userId);
+    await until([b.c], async () => (await b.store.get(doomed.key))?.seq === 3, 'bob moves it');
+    const history = await b.c.history(conv, { limit: 10 });
+    expect(history.map((m) => [m.body, m.seq]).reverse()).toEqual([
+      ['first, durable', 1],
+      ['meanwhile, seq 2 is mine', 2],
+      ['dies before its commit', 3],
+    ]);
+    expect(shown.get(doomed.key)).toBe(1);
   });
 
   it('holds what it acknowledged: sender gone after msg:A, server SIGKILLed, only the recipient connects', async () => {

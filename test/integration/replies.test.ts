@@ -173,8 +173,9 @@ describe('replies', () => {
     const bob = await newUser(server.url, 'bob');
     const a = await socket(alice);
     const legacy = await socket(bob, true);
+    const first = nextPush(legacy, 'msg:N');
     await ask(a, 'msg:R', { id: 'q', to: bob.userId, body: 'Question' });
-    await nextPush(legacy, 'msg:N');
+    await first;
     const pushed = nextPush<Record<string, unknown>>(legacy, 'msg:N');
     await ask(a, 'msg:R', {
       id: 'r',

@@ -101,4 +101,41 @@ describe('GroupCommit: one transaction per tick, promises settle after the commi
     expect(commit.commits).toBe(1);
     expect(done).toBe(false); // promise callbacks run later, the data is already durable
   });
+
+  it('tells each operation it was applied inside the transaction, before the commit; then settles it', async () => {
+    const seen: string[] = [];
+    const hooked = new GroupCommit(db, () =>
+      seen.push(`batch applied, committed rows: ${committed().length}`),
+    );
+    const a = hooked.run(insert('a', 1), (v) =>
+      seen.push(`a applied ${v}, committed rows: ${committed().length}`),
+    );
+    const bad = hooked.run(
+      () => {
+        throw new Error('boom');
+      },
+      () => seen.push('bad applied'),
+    );
+    const b = hooked.run(insert('b', 2), () => seen.push('b applied'));
+    await expect(a).resolves.toBe(1);
+    await expect(bad).rejects.toThrow('boom');
+    await expect(b).resolves.toBe(1);
+    expect(seen).toEqual([
+      'a applied 1, committed rows: 0',
+      'b applied',
+      'batch applied, committed rows: 0',
+    ]);
+    expect(committed()).toEqual([{ k: 'a' }, { k: 'b' }]);
+  });
+
+  it('a batch whose commit fails fails every operation, also those already told they were applied', async () => {
+    const applied: string[] = [];
+    const failing = new GroupCommit(db, () => {
+      throw new Error('disk gone');
+    });
+    const a = failing.run(insert('a', 1), () => applied.push('a'));
+    await expect(a).rejects.toThrow('disk gone');
+    expect(applied).toEqual(['a']);
+    expect(committed()).toEqual([]);
+  });
 });

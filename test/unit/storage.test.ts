@@ -53,6 +53,27 @@ describe.each(Object.entries(IMPLEMENTATIONS))('%s', (_name, storage) => {
     s.close();
   });
 
+  it('moves a message to the place the server gives it anew (its first commit was lost in a crash)', async () => {
+    const s = storage();
+    // x was pushed before its commit, at seq 5; the server died; y took seq 5
+    // after the restart and x, retransmitted, was stored again at seq 6.
+    await s.addFromServer(ME, [entry('bob', 'a', 4), entry('bob', 'x', 5, 2_000)]);
+    await s.addFromServer(ME, [entry('bob', 'y', 5, 3_000)]);
+    const moved = await s.addFromServer(ME, [entry('bob', 'x', 6, 3_001)]);
+    expect(moved.fresh).toEqual([]);
+    expect(moved.changed.map((m) => [m.id, m.seq, m.ts])).toEqual([['x', 6, 3_001]]);
+    expect(await order(s)).toEqual(['a', 'y', 'x']);
+    expect((await s.history(BOB, { limit: 10 })).filter((m) => m.id === 'x')).toHaveLength(1);
+    expect(await s.conversation(BOB)).toMatchObject({ lastSeq: 6, unread: 3 });
+    // The same place again changes nothing.
+    expect(await s.addFromServer(ME, [entry('bob', 'x', 6, 3_001)])).toEqual({
+      fresh: [],
+      changed: [],
+      gap: false,
+    });
+    s.close();
+  });
+
   it('orders by seq whatever the timestamps say, and pages newest first', async () => {
     const s = storage();
     // Server times that disagree with the log order must not reorder it.
