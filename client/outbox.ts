@@ -10,6 +10,7 @@ import {
   type MsgR,
 } from '../protocol';
 import { attemptTimeoutMs, sentRetryDelayMs, storedRecheckMs, throttleDelayMs } from './retry';
+import { MIN_DELIVERY_RTO_MS, MIN_SERVER_RTO_MS, RttEstimator } from './rtt';
 import { canAdvance, type OutStatus } from './status';
 import { messageKey, type ClientStorage, type StoredMessage } from './storage';
 
@@ -73,6 +74,14 @@ interface Tracker {
   /** The throttle being reported for it, if any. */
   throttled: Throttle['code'] | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** The next early copy of the current attempt (see {@link Outbox.scheduleEarly}). */
+  earlyTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the current attempt (or round) was transmitted; 0 before the first. */
+  sentAt: number;
+  /** When msg:A arrived (for the delivery round-trip sample). */
+  heldAt: number | undefined;
+  /** Nothing of it was transmitted twice yet: its answers are clean round-trip samples. */
+  clean: boolean;
 }
 
 const TRANSIENT: ReadonlySet<string> = new Set(['internal', 'unavailable']);
@@ -90,6 +99,10 @@ export const THROTTLE_NOTICE_MS = 1_000;
 export class Outbox {
   private readonly trackers = new Map<string, Tracker>();
   private closed = false;
+  /** `msg:R` → `msg:A`: how long the server takes to answer. */
+  private readonly serverRtt = new RttEstimator(MIN_SERVER_RTO_MS);
+  /** `msg:A` → `ack:N` of a direct message to an online recipient: how long delivery takes. */
+  private readonly deliveryRtt = new RttEstimator(MIN_DELIVERY_RTO_MS);
 
   constructor(private readonly deps: OutboxDeps) {}
 
@@ -150,6 +163,14 @@ export class Outbox {
       t = this.trackers.get(key) ?? this.track(saved);
     }
     const tracked = t;
+    if (
+      !packet.offline &&
+      tracked.status === 'sent' &&
+      tracked.clean &&
+      tracked.heldAt !== undefined
+    ) {
+      this.deliveryRtt.sample(Date.now() - tracked.heldAt);
+    }
     if (!(await this.advance(tracked, status, { ts: packet.ts, seq: packet.seq }))) return true;
     if (tracked.status === 'stored') {
       tracked.gen++;
@@ -199,6 +220,10 @@ export class Outbox {
       throttledMs: 0,
       throttled: undefined,
       timer: undefined,
+      earlyTimer: undefined,
+      sentAt: 0,
+      heldAt: undefined,
+      clean: true,
     };
     this.trackers.set(t.key, t);
     return t;
@@ -212,14 +237,61 @@ export class Outbox {
     }
     const gen = ++t.gen;
     if (t.status === 'pending') t.attempts++;
+    if (t.sentAt !== 0) t.clean = false;
+    t.sentAt = Date.now();
     const policy = this.deps.policy();
-    const timeout = attemptTimeoutMs(policy, Math.max(1, t.attempts), this.deps.random);
-    const packet: MsgR = { id: t.id, to: t.to, body: t.body };
-    if (t.reply) packet.reply = t.reply;
-    this.deps.link.sendMsgR(packet, timeout, (error, answer) => this.onMsgA(t, gen, error, answer));
+    const attempt = attemptTimeoutMs(policy, Math.max(1, t.attempts), this.deps.random);
+    // A message the server holds cannot fail: its msg:A is awaited only about a round trip.
+    const rto = this.serverRtt.timeout();
+    const timeout =
+      t.status === 'pending' || rto === undefined ? attempt : Math.min(attempt, 2 * rto);
+    this.deps.link.sendMsgR(this.packetOf(t), timeout, (error, answer) =>
+      this.onMsgA(t, gen, error, answer, false),
+    );
+    if (t.status === 'pending') this.scheduleEarly(t, gen, timeout, 1);
   }
 
-  private onMsgA(t: Tracker, gen: number, error: Error | null, answer: Answer<MsgA>): void {
+  private packetOf(t: Tracker): MsgR {
+    const packet: MsgR = { id: t.id, to: t.to, body: t.body };
+    if (t.reply) packet.reply = t.reply;
+    return packet;
+  }
+
+  /**
+   * Within an attempt (the policy's timeout, which counts towards the
+   * message's failure), copies of `msg:R` go out after the link's measured
+   * retransmission timeout, doubling: a packet lost on a link that stays up
+   * is repaired after about a round trip, not after the full ack timeout.
+   * The copies carry the same id (the server deduplicates); any one's answer
+   * ends the attempt; their own timeouts count for nothing.
+   */
+  private scheduleEarly(t: Tracker, gen: number, window: number, n: number): void {
+    const rto = this.serverRtt.timeout();
+    if (rto === undefined) return;
+    const at = rto * (2 ** n - 1) * (0.9 + 0.2 * this.deps.random());
+    if (at >= window) return;
+    t.earlyTimer = setTimeout(
+      () => {
+        t.earlyTimer = undefined;
+        if (t.gen !== gen || t.status !== 'pending' || !this.deps.link.connected()) return;
+        t.clean = false;
+        const remaining = Math.max(1, window - (Date.now() - t.sentAt));
+        this.deps.link.sendMsgR(this.packetOf(t), remaining, (error, answer) =>
+          this.onMsgA(t, gen, error, answer, true),
+        );
+        this.scheduleEarly(t, gen, window, n + 1);
+      },
+      Math.max(0, at - (Date.now() - t.sentAt)),
+    );
+  }
+
+  private onMsgA(
+    t: Tracker,
+    gen: number,
+    error: Error | null,
+    answer: Answer<MsgA>,
+    early: boolean,
+  ): void {
     const full = error ? undefined : msgA2Schema.safeParse(answer);
     if (this.trackers.get(t.key) !== t) {
       // Finished meanwhile (ack:N came first): only its place in the log is news.
@@ -227,6 +299,16 @@ export class Outbox {
       return;
     }
     if (t.gen !== gen) return;
+    // An early copy's own timeout: the attempt's decides.
+    if (error && early) return;
+    if (!error) {
+      // The first answer of this attempt ends it: later copies' answers are stale.
+      gen = ++t.gen;
+      this.clearEarly(t);
+      if (t.clean && t.status === 'pending' && answer.ok) {
+        this.serverRtt.sample(Date.now() - t.sentAt);
+      }
+    }
     // No answer on a link that looks up: it may be silently dead.
     if (error && this.deps.link.connected()) this.deps.link.suspect();
     const failure = error ? undefined : answer.ok ? undefined : answer.error;
@@ -255,6 +337,7 @@ export class Outbox {
     }
     const parsed = full?.success ? full : msgASchema.safeParse(answer);
     if (!parsed.success) return;
+    if (t.heldAt === undefined) t.heldAt = Date.now();
     const seq = full?.success ? full.data.seq : undefined;
     void this.advance(t, 'sent', { ts: parsed.data.ts, seq }).then(() => {
       if (this.trackers.get(t.key) !== t || t.gen !== gen) return;
@@ -350,14 +433,23 @@ export class Outbox {
     void this.advance(t, 'failed');
   }
 
+  /**
+   * The server holds it, the recipient's `ack:N` has not come: send it again
+   * (the server pushes `msg:N` again or repeats `ack:N`), on the policy's
+   * capped backoff, or sooner once delivery times are measured: after the
+   * measured delivery timeout, doubling, never later than the policy says.
+   */
   private scheduleRetransmit(t: Tracker): void {
     this.clearTimer(t);
     if (!this.deps.link.connected()) return;
     t.rounds++;
-    t.timer = setTimeout(
-      () => this.transmit(t),
-      sentRetryDelayMs(this.deps.policy(), t.rounds, this.deps.random),
-    );
+    const policyDelay = sentRetryDelayMs(this.deps.policy(), t.rounds, this.deps.random);
+    const rto = this.deliveryRtt.timeout();
+    const measured =
+      rto === undefined
+        ? policyDelay
+        : rto * 2 ** (t.rounds - 1) * (0.9 + 0.2 * this.deps.random());
+    t.timer = setTimeout(() => this.transmit(t), Math.min(policyDelay, measured));
   }
 
   private scheduleRecheck(t: Tracker): void {
@@ -382,5 +474,11 @@ export class Outbox {
   private clearTimer(t: Tracker): void {
     if (t.timer !== undefined) clearTimeout(t.timer);
     t.timer = undefined;
+    this.clearEarly(t);
+  }
+
+  private clearEarly(t: Tracker): void {
+    if (t.earlyTimer !== undefined) clearTimeout(t.earlyTimer);
+    t.earlyTimer = undefined;
   }
 }

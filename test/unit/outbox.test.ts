@@ -345,3 +345,124 @@ describe('the outbox state machine (fake timers)', () => {
     );
   });
 });
+
+describe('the outbox repairs a lost packet after the measured round trip (fake timers)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_000_000 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A first message answered after `rttMs` (a clean sample), then delivered after `deliveryMs`. */
+  async function measured(h: ReturnType<typeof harness>, rttMs: number, deliveryMs?: number) {
+    const m = await h.write('first');
+    await vi.advanceTimersByTimeAsync(rttMs);
+    h.sent[0]!.answer(ok(m.id, 1));
+    await vi.advanceTimersByTimeAsync(0);
+    if (deliveryMs !== undefined) {
+      await vi.advanceTimersByTimeAsync(deliveryMs);
+      await h.outbox.onAckN({ id: m.id, offline: false, ts: 1, seq: 1 } as never);
+      expect(await h.status(m)).toBe('delivered');
+    }
+    return m;
+  }
+
+  it('a lost msg:A: a copy goes out after the measured timeout (not the ack timeout); its answer counts', async () => {
+    const h = harness();
+    await measured(h, 40);
+    const before = h.sent.length;
+    const m = await h.write('second');
+    // RTO = max(200 ms floor, 40 + 4·20) = 200 ms; the first copy at ×(0.9 + 0.2·0.5) = 200 ms.
+    await vi.advanceTimersByTimeAsync(199);
+    expect(h.sent).toHaveLength(before + 1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(h.sent).toHaveLength(before + 2);
+    const copy = h.sent[before + 1]!;
+    expect(copy.packet).toEqual(h.sent[before]!.packet); // same id, same body
+    // The copy's answer ends the attempt (the first transmission's msg:A was lost).
+    copy.answer(ok(m.id, 2));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await h.status(m)).toBe('sent');
+    // No more copies of it while it waits for ack:N on the (unmeasured) policy backoff.
+    const copies = () => h.sent.filter((x) => x.packet.id === m.id).length;
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(copies()).toBe(2);
+    expect(h.link.suspected).toBe(0);
+  });
+
+  it('copies double their spacing and stay inside the attempt; their timeouts do not fail the message sooner', async () => {
+    const h = harness();
+    await measured(h, 10, 50);
+    const before = h.sent.length;
+    const m = await h.write('never answered');
+    // Attempt 1 lasts 1 s: copies at 200 and 600 ms (1 400 would be past it).
+    await vi.advanceTimersByTimeAsync(999);
+    expect(h.sent.slice(before).map((x) => x.at - 1_000_000 - 60)).toEqual([0, 200, 600]);
+    // Attempts 2 and 3 (2 s, 4 s) as the policy says; failure after the same 7 s.
+    await vi.advanceTimersByTimeAsync(5_999);
+    expect(await h.status(m)).not.toBe('failed');
+    await vi.advanceTimersByTimeAsync(2);
+    expect(await h.status(m)).toBe('failed');
+    expect(h.link.suspected).toBe(3);
+  });
+
+  it('a lost ack:N: sent again after the measured delivery timeout, doubling, never later than the policy', async () => {
+    const h = harness();
+    await measured(h, 10, 50);
+    const m = await h.write('second');
+    const at = h.sent.length;
+    h.sent[at - 1]!.answer(ok(m.id, 2));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await h.status(m)).toBe('sent');
+    // Delivery RTO = max(300 ms floor, 50 + 4·25) = 300 ms, doubling (the policy's backoff
+    // would be 2, 4, 8, 16 s); the server answers each copy at once (a duplicate's msg:A).
+    const copies = () => h.sent.filter((x) => x.packet.id === m.id);
+    for (const [i, wait] of [300, 600, 1_200, 2_400].entries()) {
+      await vi.advanceTimersByTimeAsync(wait - 1);
+      expect(copies()).toHaveLength(i + 1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(copies()).toHaveLength(i + 2);
+      copies().at(-1)!.answer(ok(m.id, 2));
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    // A copy's msg:A is awaited two server timeouts (2 × 200 ms), not the policy's 1 s.
+    expect(copies().at(-1)!.timeoutMs).toBe(400);
+    await h.outbox.onAckN({ id: m.id, offline: false, ts: 1, seq: 2 } as never);
+    expect(await h.status(m)).toBe('delivered');
+  });
+
+  it("takes no sample from an answer to a retransmitted packet (Karn's rule), nor from a refusal", async () => {
+    const h = harness();
+    const m = await h.write('slow');
+    // Answered only after its retransmission: no sample, so no early copies afterwards.
+    await vi.advanceTimersByTimeAsync(1_500);
+    h.sent[1]!.answer(ok(m.id, 1));
+    await vi.advanceTimersByTimeAsync(0);
+    const n = await h.write('next');
+    const before = h.sent.length;
+    await vi.advanceTimersByTimeAsync(999);
+    expect(h.sent).toHaveLength(before);
+    h.sent[before - 1]!.answer(refusal('too_large'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await h.status(n)).toBe('failed');
+    const o = await h.write('after a refusal');
+    const after = h.sent.length;
+    await vi.advanceTimersByTimeAsync(999);
+    expect(h.sent).toHaveLength(after);
+    expect(await h.status(o)).toBe('pending');
+  });
+
+  it('never waits longer than the policy would: a slow measured delivery still retransmits at 2·T', async () => {
+    const h = harness();
+    await measured(h, 10, 5_000);
+    const m = await h.write('second');
+    h.sent.at(-1)!.answer(ok(m.id, 2));
+    await vi.advanceTimersByTimeAsync(0);
+    const copies = () => h.sent.filter((x) => x.packet.id === m.id);
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(copies()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(copies()).toHaveLength(2);
+  });
+});
