@@ -58,6 +58,9 @@ export default defineConfig({
       emptyOutDir: true,
       rolldownOptions: {
         input: { index: at('renderer/index.html') },
+        // As the web build (vite.web.config.ts): the first view in one chunk,
+        // settings, dialogs and the second locale in chunks of their own.
+        output: { codeSplitting: { groups: [{ name: 'index', tags: ['$initial'] }] } },
       },
     },
   },

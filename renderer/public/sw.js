@@ -18,6 +18,16 @@ self.addEventListener('install', (event) => {
           (m) => new URL(m[1], ROOT).href,
         );
         await cache.addAll(assets);
+        // The chunks loaded later (settings, dialogs, the second locale), listed by the build.
+        try {
+          const listed = await fetch(new URL('shell.json', ROOT), { cache: 'no-store' });
+          if (listed.ok) {
+            const files = await listed.json();
+            await cache.addAll(files.map((file) => new URL(file, ROOT).href));
+          }
+        } catch {
+          // Not fatal: they are kept as they are first fetched.
+        }
       }
       await self.skipWaiting();
     })(),

@@ -3,6 +3,7 @@ import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';
 import { createAppI18n } from './i18n';
+import { i18nTarget, localeSwitcher } from './i18n/switch';
 import { applyAppearance } from './lib/appearance';
 import { registerOfflineShell } from './lib/offlineShell';
 import { useSettingsStore } from './stores/settings';
@@ -10,8 +11,9 @@ import './styles/theme.css';
 
 const pinia = createPinia();
 const settings = useSettingsStore(pinia);
-const i18n = createAppI18n(settings.locale);
-applyAppearance(settings, i18n);
-
-createApp(App).use(pinia).use(i18n).mount('#app');
-registerOfflineShell();
+const i18n = createAppI18n();
+// A locale other than English is a chunk of its own: mount once it is in force.
+void applyAppearance(settings, localeSwitcher(i18nTarget(i18n))).then(() => {
+  createApp(App).use(pinia).use(i18n).mount('#app');
+  registerOfflineShell();
+});

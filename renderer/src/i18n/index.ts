@@ -1,11 +1,13 @@
 import { createI18n } from 'vue-i18n';
 import en from './en-US';
-import zh from './zh-CN';
+import type { Shape } from './shape';
 
 /** Locales the app ships. */
 export const LOCALES = ['en-US', 'zh-CN'] as const;
 /** One of {@link LOCALES}. */
 export type AppLocale = (typeof LOCALES)[number];
+/** The messages of one locale: the English keys, every leaf a string. */
+export type AppMessages = Shape<typeof en>;
 
 /** The shipped locale closest to the system's preferred languages. */
 export function systemLocale(languages: readonly string[] = navigator.languages ?? []): AppLocale {
@@ -17,14 +19,14 @@ export function systemLocale(languages: readonly string[] = navigator.languages 
   return 'en-US';
 }
 
-/** Creates the app's vue-i18n instance (Composition API mode). */
-export function createAppI18n(locale: AppLocale) {
-  return createI18n({
-    legacy: false,
-    locale,
-    fallbackLocale: 'en-US',
-    messages: { 'en-US': en, 'zh-CN': zh },
-  });
+/**
+ * Creates the app's vue-i18n instance (Composition API mode) in English, the
+ * only locale bundled with the first view; the others are loaded on demand
+ * (`./switch.ts`) before they are put in force.
+ */
+export function createAppI18n() {
+  const messages: { [L in AppLocale]?: AppMessages } = { 'en-US': en };
+  return createI18n({ legacy: false, locale: 'en-US', fallbackLocale: 'en-US', messages });
 }
 
 /** The i18n instance type. */

@@ -1,14 +1,25 @@
 import { watch } from 'vue';
-import type { AppI18n } from '../i18n';
+import type { AppLocale } from '../i18n';
 import type { useSettingsStore } from '../stores/settings';
 
-/** Keeps the i18n locale, `<html lang>` and `<html data-theme>` in step with the settings. */
-export function applyAppearance(settings: ReturnType<typeof useSettingsStore>, i18n: AppI18n) {
+/**
+ * Keeps the i18n locale, `<html lang>` and `<html data-theme>` in step with
+ * the settings. `switchLocale` loads a locale before putting it in force
+ * (`i18n/switch.ts`); the returned promise settles once the locale in force at
+ * start is applied (or could not be loaded), so the app can mount translated.
+ */
+export function applyAppearance(
+  settings: ReturnType<typeof useSettingsStore>,
+  switchLocale: (locale: AppLocale) => Promise<boolean>,
+): Promise<void> {
+  let first: Promise<void> | undefined;
   watch(
     () => settings.locale,
     (locale) => {
-      i18n.global.locale.value = locale;
-      document.documentElement.lang = locale;
+      const applied = switchLocale(locale).then((ok) => {
+        if (ok) document.documentElement.lang = locale;
+      });
+      first ??= applied;
     },
     { immediate: true },
   );
@@ -21,4 +32,5 @@ export function applyAppearance(settings: ReturnType<typeof useSettingsStore>, i
     { immediate: true },
   );
   window.addEventListener('languagechange', () => settings.refreshSystemLocale());
+  return first ?? Promise.resolve();
 }

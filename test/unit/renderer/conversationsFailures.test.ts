@@ -11,7 +11,7 @@ import ModalDialog from '../../../renderer/src/components/ModalDialog.vue';
 import { useChatStore } from '../../../renderer/src/stores/chat';
 import { useConversationStore } from '../../../renderer/src/stores/conversation';
 import { draftKey, useDraftsStore } from '../../../renderer/src/stores/drafts';
-import { fakeViewport, message, plugins, PEER_CONV } from './helpers';
+import { dialogOf, fakeViewport, message, plugins, PEER_CONV } from './helpers';
 
 const SERVER = 'http://server.test:7420';
 const CAROL_CONV = directConversationId('me', 'carol');
@@ -228,7 +228,7 @@ describe('closing a dialog returns focus to its opener', () => {
     (opener.element as HTMLElement).focus();
     await opener.trigger('click');
     await flushPromises();
-    const dialog = wrapper.get('[role="dialog"]');
+    const dialog = await dialogOf(wrapper);
     expect(dialog.element.contains(document.activeElement)).toBe(true);
     if (how === 'Escape') await dialog.trigger('keydown', { key: 'Escape' });
     else

@@ -5,7 +5,7 @@ import type { ConversationSummary } from '../../../client/storage';
 import type { ConversationId } from '../../../protocol';
 import FailedNotice from '../../../renderer/src/components/FailedNotice.vue';
 import { useChatStore } from '../../../renderer/src/stores/chat';
-import { message, plugins } from './helpers';
+import { inLocale, message, plugins } from './helpers';
 
 const GONE = 'g:0b6c1d3e-0000-4000-8000-000000000001' as ConversationId;
 
@@ -36,8 +36,7 @@ describe('not-delivered notice', () => {
 
   it('speaks Simplified Chinese too', async () => {
     const setup = plugins();
-    const i18n = setup.global.plugins[1] as unknown as { global: { locale: { value: string } } };
-    i18n.global.locale.value = 'zh-CN';
+    await inLocale(setup, 'zh-CN');
     const wrapper = mount(FailedNotice, { ...setup, props: { count: 2 } });
     expect(wrapper.text()).toContain('2 条消息未送达');
     expect(wrapper.get('button').text()).toBe('全部重新发送');

@@ -1,15 +1,32 @@
+import { vi } from 'vitest';
+import type { DOMWrapper, VueWrapper } from '@vue/test-utils';
 import { createPinia, setActivePinia, type Pinia } from 'pinia';
 import type { Plugin } from 'vue';
 import type { StoredMessage } from '../../../client/storage';
 import type { OutStatus } from '../../../client/status';
 import { directConversationId } from '../../../protocol';
-import { createAppI18n } from '../../../renderer/src/i18n';
+import { createAppI18n, type AppI18n, type AppLocale } from '../../../renderer/src/i18n';
+import { i18nTarget, localeSwitcher } from '../../../renderer/src/i18n/switch';
 
 /** Plugins every mounted component needs: a fresh Pinia and English i18n. */
 export function plugins(): { pinia: Pinia; global: { plugins: Plugin[] } } {
   const pinia = createPinia();
   setActivePinia(pinia);
-  return { pinia, global: { plugins: [pinia, createAppI18n('en-US') as Plugin] } };
+  return { pinia, global: { plugins: [pinia, createAppI18n() as Plugin] } };
+}
+
+/** Puts `locale` in force (its messages loaded first, as the app does) in the i18n of `setup`. */
+export async function inLocale(
+  setup: { global: { plugins: Plugin[] } },
+  locale: AppLocale,
+): Promise<void> {
+  const i18n = setup.global.plugins[1] as unknown as AppI18n;
+  if (!(await localeSwitcher(i18nTarget(i18n))(locale))) throw new Error(`${locale} not loaded`);
+}
+
+/** The open dialog in `wrapper`, once it has appeared (dialogs are loaded on first use). */
+export async function dialogOf(wrapper: VueWrapper): Promise<Omit<DOMWrapper<Element>, 'exists'>> {
+  return vi.waitFor(() => wrapper.get('[role="dialog"]'));
 }
 
 /** The conversation of the test messages. */

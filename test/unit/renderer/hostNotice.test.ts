@@ -7,7 +7,7 @@ import { mount } from '@vue/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import HostNotice from '../../../renderer/src/components/HostNotice.vue';
 import type { DesktopBridge, HostEvent } from '../../../protocol/desktop';
-import { plugins } from './helpers';
+import { inLocale, plugins } from './helpers';
 
 type Listener = (event: HostEvent) => void;
 
@@ -76,8 +76,7 @@ describe('host notice', () => {
   it('speaks Simplified Chinese too', async () => {
     const bridge = fakeBridge();
     const setup = plugins();
-    const i18n = setup.global.plugins[1] as unknown as { global: { locale: { value: string } } };
-    i18n.global.locale.value = 'zh-CN';
+    await inLocale(setup, 'zh-CN');
     const wrapper = mount(HostNotice, setup);
     bridge.emit({ type: 'restarting', seconds: 4 });
     await wrapper.vm.$nextTick();

@@ -5,7 +5,7 @@ import ConversationPane from '../../../renderer/src/components/ConversationPane.
 import ResendDialog from '../../../renderer/src/components/ResendDialog.vue';
 import { useChatStore } from '../../../renderer/src/stores/chat';
 import { useConversationStore } from '../../../renderer/src/stores/conversation';
-import { fakeViewport, message, plugins, PEER_CONV } from './helpers';
+import { dialogOf, fakeViewport, message, plugins, PEER_CONV } from './helpers';
 
 beforeAll(() => fakeViewport());
 
@@ -62,7 +62,7 @@ describe('resending from the conversation', () => {
       .findAll('button')
       .find((b) => b.text() === 'Resend')!
       .trigger('click');
-    const dialog = wrapper.get('[role="dialog"]');
+    const dialog = await dialogOf(wrapper);
     expect(dialog.text()).toContain('lost in transit');
     await dialog
       .findAll('button')
@@ -81,7 +81,7 @@ describe('resending from the conversation', () => {
       .findAll('button')
       .find((b) => b.text() === 'Resend')!
       .trigger('click');
-    const dialog = wrapper.get('[role="dialog"]');
+    const dialog = await dialogOf(wrapper);
     await dialog
       .findAll('button')
       .find((b) => b.text() === 'Resend')!

@@ -3,7 +3,7 @@ import { flushPromises, mount } from '@vue/test-utils';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import MainView from '../../../renderer/src/components/MainView.vue';
 import { useChatStore } from '../../../renderer/src/stores/chat';
-import { fakeViewport, plugins } from './helpers';
+import { dialogOf, fakeViewport, plugins } from './helpers';
 
 beforeAll(() => fakeViewport());
 afterEach(() => {
@@ -22,7 +22,7 @@ describe('sign out asks first', () => {
   it('the button opens a confirmation; nothing happens yet', async () => {
     const { wrapper, button } = mainView();
     await button.trigger('click');
-    const dialog = wrapper.get('[role="dialog"]');
+    const dialog = await dialogOf(wrapper);
     expect(dialog.text()).toContain('Sign out of Tickline?');
     expect(wrapper.emitted('sign-out')).toBeUndefined();
   });
@@ -32,7 +32,7 @@ describe('sign out asks first', () => {
     (button.element as HTMLElement).focus();
     await button.trigger('click');
     await flushPromises();
-    const stay = wrapper.get('[role="dialog"]').findAll('button')[0]!;
+    const stay = (await dialogOf(wrapper)).findAll('button')[0]!;
     expect(stay.text()).toBe('Stay signed in');
     expect(document.activeElement).toBe(stay.element);
     await stay.trigger('click');
@@ -44,7 +44,7 @@ describe('sign out asks first', () => {
   it('Escape cancels too', async () => {
     const { wrapper, button } = mainView();
     await button.trigger('click');
-    await wrapper.get('[role="dialog"]').trigger('keydown', { key: 'Escape' });
+    await (await dialogOf(wrapper)).trigger('keydown', { key: 'Escape' });
     expect(wrapper.find('[role="dialog"]').exists()).toBe(false);
     expect(wrapper.emitted('sign-out')).toBeUndefined();
   });
@@ -52,8 +52,7 @@ describe('sign out asks first', () => {
   it('confirming signs out', async () => {
     const { wrapper, button } = mainView();
     await button.trigger('click');
-    const confirm = wrapper
-      .get('[role="dialog"]')
+    const confirm = (await dialogOf(wrapper))
       .findAll('button')
       .find((b) => b.text() === 'Sign out')!;
     await confirm.trigger('click');

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Throttle } from '../../../client/imClient';
 import ThrottleNotice from '../../../renderer/src/components/ThrottleNotice.vue';
 import { useChatStore } from '../../../renderer/src/stores/chat';
-import { plugins } from './helpers';
+import { inLocale, plugins } from './helpers';
 
 const nameOf = (userId: string) => (userId === 'u_bob' ? 'Bob' : userId);
 
@@ -35,10 +35,9 @@ describe('throttle notice', () => {
     );
   });
 
-  it('speaks Simplified Chinese too', () => {
+  it('speaks Simplified Chinese too', async () => {
     const setup = plugins();
-    const i18n = setup.global.plugins[1] as unknown as { global: { locale: { value: string } } };
-    i18n.global.locale.value = 'zh-CN';
+    await inLocale(setup, 'zh-CN');
     const wrapper = mountWith({ code: 'rate_limited', to: 'u_bob', retryAfterMs: 5_000 }, setup);
     expect(wrapper.text()).toBe('你的发送速度超过了服务器的限制，消息将在 5 秒后发出。');
   });
