@@ -53,7 +53,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountRouteDe
     if (!me) return reply;
     const parsed = parseWith(createInviteBodySchema, request.body ?? {});
     if (!parsed.ok) return sendError(reply, 400, 'invalid_input', parsed.error.message);
-    const invite = accounts.createInvite(me, parsed.value);
+    const invite = await accounts.createInvite(me, parsed.value);
     request.log.info({ inviteId: invite.id, by: me.userId }, 'invite created');
     return reply.code(201).send({ ...invite, createdBy: me.username });
   });
@@ -65,7 +65,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountRouteDe
 
   app.delete<{ Params: { code: string } }>('/api/invites/:code', async (request, reply) => {
     if (!admin(request, reply)) return reply;
-    if (accounts.revokeInvite(request.params.code) === 'unknown') {
+    if ((await accounts.revokeInvite(request.params.code)) === 'unknown') {
       return sendError(reply, 404, 'not_found', 'no such invite');
     }
     return { ok: true };
@@ -83,7 +83,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountRouteDe
     if (!me) return reply;
     const parsed = parseWith(adminUserPatchSchema, request.body);
     if (!parsed.ok) return sendError(reply, 400, 'invalid_input', parsed.error.message);
-    const result = accounts.updateUser(request.params.id, parsed.value);
+    const result = await accounts.updateUser(request.params.id, parsed.value);
     if (!result.ok) return sendRefusal(reply, result);
     signOut(result.value);
     request.log.info({ userId: request.params.id, by: me.userId, ...parsed.value }, 'user changed');
@@ -95,7 +95,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountRouteDe
     async (request, reply) => {
       const me = admin(request, reply);
       if (!me) return reply;
-      const result = accounts.issueResetCode(request.params.id);
+      const result = await accounts.issueResetCode(request.params.id);
       if (!result.ok) return sendRefusal(reply, result);
       request.log.info({ userId: request.params.id, by: me.userId }, 'reset code issued');
       return reply.code(201).send(result.value);
@@ -131,7 +131,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountRouteDe
   app.delete<{ Params: { id: string } }>('/api/sessions/:id', async (request, reply) => {
     const me = signedIn(accounts, request, reply);
     if (!me) return reply;
-    if (!accounts.revokeSession(me.userId, request.params.id)) {
+    if (!(await accounts.revokeSession(me.userId, request.params.id))) {
       return sendError(reply, 404, 'not_found', 'no such session');
     }
     deps.onSignedOut(request.params.id);
@@ -141,7 +141,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountRouteDe
   app.post('/api/sessions/revoke-others', async (request, reply) => {
     const me = signedIn(accounts, request, reply);
     if (!me) return reply;
-    const revoked = accounts.revokeOthers(me);
+    const revoked = await accounts.revokeOthers(me);
     signOut(revoked);
     return { ok: true, revoked: revoked.length };
   });

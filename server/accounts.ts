@@ -11,10 +11,10 @@ import type {
   ResetCode,
   Session,
 } from '../protocol';
-import { Invites } from './invites';
+import { Invites, newInvite } from './invites';
 import type { LoginLimiter } from './loginLimiter';
 import { HasherBusy, type PasswordHasher } from './passwords';
-import { ResetCodes } from './resetCodes';
+import { newResetCode, ResetCodes } from './resetCodes';
 import {
   checkSessionTtl,
   DEFAULT_SESSION_TTL_MS,
@@ -23,6 +23,7 @@ import {
   slidExpiry,
 } from './sessions';
 import type { DeviceRecord, Store, UserSummary } from './store';
+import type { StoreWriter } from './storeWriter';
 
 /** A user's public profile. */
 export interface Profile {
@@ -83,6 +84,8 @@ export interface AccountsOptions {
   sessionTtlMs?: number;
   /** The clock of session expiry, invites and reset codes (default `Date.now`). */
   clock?: () => number;
+  /** A write nobody waits for failed (a session slide, an expired session's removal). */
+  onBackgroundError?: (error: unknown) => void;
 }
 
 /** The hasher's refusal as a result; anything else is rethrown. */
@@ -97,9 +100,6 @@ function refuse(code: AccountError, retryAfterMs?: number): Refusal {
   return retryAfterMs === undefined ? { ok: false, code } : { ok: false, code, retryAfterMs };
 }
 
-/** Thrown inside the registration transaction when the invite is no longer usable. */
-class InviteGone extends Error {}
-
 /**
  * Accounts and sessions: registration (open, by invite, closed), sign-in
  * (rate-limited, hashed off the event loop), sessions that expire (sliding),
@@ -113,9 +113,12 @@ export class Accounts {
   private readonly resetCodes: ResetCodes;
   private readonly ttlMs: number;
   private readonly clock: () => number;
+  private readonly onBackgroundError: (error: unknown) => void;
 
   constructor(
     private readonly store: Store,
+    /** Every write goes through it; the store's own connection only reads. */
+    private readonly writer: StoreWriter,
     private readonly hasher: PasswordHasher,
     private readonly limiter: LoginLimiter,
     private readonly registration: RegistrationMode,
@@ -123,6 +126,7 @@ export class Accounts {
   ) {
     this.ttlMs = checkSessionTtl(options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS);
     this.clock = options.clock ?? (() => Date.now());
+    this.onBackgroundError = options.onBackgroundError ?? (() => undefined);
     this.invites = new Invites(store.db);
     this.resetCodes = new ResetCodes(store.db);
     for (const u of store.allUsers()) this.remember(u);
@@ -162,24 +166,29 @@ export class Accounts {
       isAdmin: false,
       disabled: false,
     };
+    const { token, device, expiresAt, now } = this.newSession(member, input.deviceName);
+    let stored: { isAdmin: boolean } | 'invite_gone';
     try {
-      this.store.db.transaction(() => {
-        const now = this.clock();
-        member.isAdmin = this.store.userCount() === 0;
-        if (this.registration === 'invite' && !member.isAdmin) {
-          if (!input.invite || !this.invites.consume(input.invite, now)) throw new InviteGone();
-        }
-        this.store.insertUser({ id: member.userId, ...member, passwordHash }, now);
-      })();
+      // Decided inside the writer's transaction: the first account (the admin),
+      // the invite's use, and the session's device.
+      stored = await this.writer.run('registerUser', [
+        { id: member.userId, ...member, passwordHash },
+        this.registration === 'invite' ? (input.invite ?? '') : false,
+        device,
+        hashToken(token),
+        now,
+        expiresAt,
+      ]);
     } catch (error) {
-      if (error instanceof InviteGone) return refuse('invite_required');
       if ((error as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) {
         return refuse('username_taken');
       }
       throw error;
     }
+    if (stored === 'invite_gone') return refuse('invite_required');
+    member.isAdmin = stored.isAdmin;
     this.directory.set(member.userId, member);
-    return { ok: true, session: this.openSession(member, input.deviceName) };
+    return { ok: true, session: this.sessionOf(member, token, device.deviceId, expiresAt) };
   }
 
   /**
@@ -205,7 +214,7 @@ export class Accounts {
     const member = this.directory.get(user.id);
     if (!member || member.disabled) return refuse('account_disabled');
     if (this.hasher.needsRehash(user.passwordHash)) await this.rehash(user.id, input.password);
-    return { ok: true, session: this.openSession(member, input.deviceName) };
+    return { ok: true, session: await this.openSession(member, input.deviceName) };
   }
 
   /**
@@ -219,13 +228,16 @@ export class Accounts {
     if (!device) return undefined;
     const now = this.clock();
     if (device.expiresAt <= now) {
-      this.store.deleteDevice(device.deviceId, device.userId);
+      this.background(this.writer.run('deleteDevice', [device.deviceId, device.userId]));
       return undefined;
     }
     const member = this.directory.get(device.userId);
     if (!member || member.disabled) return undefined;
     const next = slidExpiry(device.expiresAt, now, this.ttlMs);
-    if (next !== undefined) this.store.slideSession(device.deviceId, now, next);
+    // Not awaited: a lost slide (a crash) only means the session ends a little earlier.
+    if (next !== undefined) {
+      this.background(this.writer.run('slideSession', [device.deviceId, now, next]));
+    }
     return {
       ...profileOf(member),
       isAdmin: member.isAdmin,
@@ -235,8 +247,8 @@ export class Accounts {
   }
 
   /** Ends the session of `token` (its device is signed out); returns the device id. */
-  logout(token: string): string | undefined {
-    return this.store.deleteDeviceByToken(hashToken(token));
+  async logout(token: string): Promise<string | undefined> {
+    return (await this.writer.run('deleteDeviceByToken', [hashToken(token)])) ?? undefined;
   }
 
   /** True when a user with this id exists. */
@@ -258,13 +270,13 @@ export class Accounts {
   }
 
   /** Ends one of the person's sessions; false when they have no such session. */
-  revokeSession(userId: string, deviceId: string): boolean {
-    return this.store.deleteDevice(deviceId, userId);
+  revokeSession(userId: string, deviceId: string): Promise<boolean> {
+    return this.writer.run('deleteDevice', [deviceId, userId]);
   }
 
   /** Ends every session of the person but the current one; returns the device ids signed out. */
-  revokeOthers(me: Identity): string[] {
-    return this.store.deleteDevicesOf(me.userId, me.deviceId);
+  revokeOthers(me: Identity): Promise<string[]> {
+    return this.writer.run('deleteDevicesOf', [me.userId, me.deviceId]);
   }
 
   /**
@@ -291,11 +303,7 @@ export class Accounts {
       counted.attempt.undo();
       return busy(error);
     }
-    const revoked = this.store.db.transaction(() => {
-      this.store.setPasswordHash(me.userId, hash);
-      this.resetCodes.remove(me.userId);
-      return this.store.deleteDevicesOf(me.userId, me.deviceId);
-    })();
+    const revoked = await this.writer.run('changePassword', [me.userId, hash, me.deviceId]);
     return { ok: true, value: revoked };
   }
 
@@ -318,13 +326,13 @@ export class Accounts {
       counted.attempt.undo();
       return busy(error);
     }
-    // Checked again: the code may have been used or replaced while hashing.
-    const revoked = this.store.db.transaction(() => {
-      if (!this.resetCodes.matches(user.id, body.code, this.clock())) return undefined;
-      this.resetCodes.remove(user.id);
-      this.store.setPasswordHash(user.id, hash);
-      return this.store.deleteDevicesOf(user.id);
-    })();
+    // Checked again by the writer: the code may have been used or replaced while hashing.
+    const revoked = await this.writer.run('resetPassword', [
+      user.id,
+      body.code,
+      hash,
+      this.clock(),
+    ]);
     if (!revoked) return refuse('invalid_code');
     counted.attempt.succeeded();
     return { ok: true, value: revoked };
@@ -343,43 +351,45 @@ export class Accounts {
    * Disabling ends every session of the account; returns the device ids
    * signed out.
    */
-  updateUser(targetId: string, patch: AdminUserPatch): Outcome<string[]> {
+  async updateUser(targetId: string, patch: AdminUserPatch): Promise<Outcome<string[]>> {
     const member = this.directory.get(targetId);
     if (!member) return refuse('not_found');
-    const result = this.store.db.transaction((): Outcome<string[]> => {
-      const demotes = patch.admin === false || patch.disabled === true;
-      if (demotes && member.isAdmin && !member.disabled && this.store.adminCount() <= 1) {
-        return refuse('last_admin');
-      }
-      if (patch.admin !== undefined) this.store.setAdmin(targetId, patch.admin);
-      if (patch.disabled !== undefined) this.store.setDisabled(targetId, patch.disabled);
-      return { ok: true, value: patch.disabled ? this.store.deleteDevicesOf(targetId) : [] };
-    })();
-    if (result.ok) {
-      if (patch.admin !== undefined) member.isAdmin = patch.admin;
-      if (patch.disabled !== undefined) member.disabled = patch.disabled;
-    }
-    return result;
+    const activeAdmin = member.isAdmin && !member.disabled;
+    const result = await this.writer.run('updateUser', [targetId, patch, activeAdmin]);
+    if (result === 'last_admin') return refuse('last_admin');
+    if (patch.admin !== undefined) member.isAdmin = patch.admin;
+    if (patch.disabled !== undefined) member.disabled = patch.disabled;
+    return { ok: true, value: result };
   }
 
-  /** Changes a person's display name in the database and in the directory. */
-  rename(userId: string, displayName: string): boolean {
+  /**
+   * Changes the person's own settings: display name (in the database and the
+   * directory) and read receipts; false when there is no such person.
+   */
+  async updateMe(
+    userId: string,
+    patch: { readReceipts?: boolean; displayName?: string },
+  ): Promise<boolean> {
     const member = this.directory.get(userId);
     if (!member) return false;
-    this.store.setDisplayName(userId, displayName);
-    member.displayName = displayName;
+    await this.writer.run('updateMe', [userId, patch]);
+    if (patch.displayName !== undefined) member.displayName = patch.displayName;
     return true;
   }
 
   /** Issues a one-time password-reset code for an account (replacing any earlier one). */
-  issueResetCode(targetId: string): Outcome<ResetCode> {
+  async issueResetCode(targetId: string): Promise<Outcome<ResetCode>> {
     if (!this.directory.has(targetId)) return refuse('not_found');
-    return { ok: true, value: this.resetCodes.issue(targetId, this.clock()) };
+    const code = newResetCode(this.clock());
+    await this.writer.run('putResetCode', [targetId, code]);
+    return { ok: true, value: code };
   }
 
   /** Makes an invite (admins only). */
-  createInvite(admin: Identity, body: CreateInviteBody): CreatedInvite {
-    return this.invites.create(admin.userId, body, this.clock());
+  async createInvite(admin: Identity, body: CreateInviteBody): Promise<CreatedInvite> {
+    const invite = newInvite(body, this.clock());
+    await this.writer.run('insertInvite', [invite, admin.userId]);
+    return invite;
   }
 
   /** Every invite, newest first. */
@@ -388,8 +398,8 @@ export class Accounts {
   }
 
   /** Revokes an invite by id or code. */
-  revokeInvite(idOrCode: string): 'revoked' | 'already' | 'unknown' {
-    return this.invites.revoke(idOrCode, this.clock());
+  revokeInvite(idOrCode: string): Promise<'revoked' | 'already' | 'unknown'> {
+    return this.writer.run('revokeInvite', [idOrCode, this.clock()]);
   }
 
   // ---- internals -------------------------------------------------------------
@@ -402,24 +412,36 @@ export class Accounts {
   /** Replaces an old-parameter hash; a busy hasher just leaves it for the next sign-in. */
   private async rehash(userId: string, password: string): Promise<void> {
     try {
-      this.store.setPasswordHash(userId, await this.hasher.hash(password));
+      await this.writer.run('setPasswordHash', [userId, await this.hasher.hash(password)]);
     } catch (error) {
       if (!(error instanceof HasherBusy)) throw error;
     }
   }
 
-  private openSession(member: Member, deviceName: string | undefined): Session {
-    const token = newToken();
-    const deviceId = randomUUID();
+  /** A write nobody waits for: a failure is logged, never thrown. */
+  private background(write: Promise<unknown>): void {
+    write.catch((error: unknown) => this.onBackgroundError(error));
+  }
+
+  /** A new session's token and device row (not stored yet). */
+  private newSession(member: Member, deviceName: string | undefined) {
     const now = this.clock();
-    const expiresAt = now + this.ttlMs;
-    this.store.insertDevice(
-      { deviceId, userId: member.userId, name: deviceName ?? UNNAMED_DEVICE },
-      hashToken(token),
+    return {
+      token: newToken(),
+      device: { deviceId: randomUUID(), userId: member.userId, name: deviceName ?? UNNAMED_DEVICE },
       now,
-      expiresAt,
-    );
+      expiresAt: now + this.ttlMs,
+    };
+  }
+
+  private sessionOf(member: Member, token: string, deviceId: string, expiresAt: number): Session {
     return { ...profileOf(member), token, deviceId, expiresAt, isAdmin: member.isAdmin };
+  }
+
+  private async openSession(member: Member, deviceName: string | undefined): Promise<Session> {
+    const { token, device, now, expiresAt } = this.newSession(member, deviceName);
+    await this.writer.run('insertDevice', [device, hashToken(token), now, expiresAt]);
+    return this.sessionOf(member, token, device.deviceId, expiresAt);
   }
 }
 

@@ -14,6 +14,7 @@ import type { Accounts } from './accounts';
 import { bearerToken, sendError, sendRefusal, signedIn } from './httpReply';
 import type { Presence } from './presence';
 import type { Store } from './store';
+import type { StoreWriter } from './storeWriter';
 
 export { bearerToken };
 
@@ -21,6 +22,8 @@ export { bearerToken };
 export interface HttpDeps {
   accounts: Accounts;
   store: Store;
+  /** Every write goes through it. */
+  writer: StoreWriter;
   presence: Presence;
   clientPolicy: ClientPolicy;
   webRoot: string | undefined;
@@ -72,7 +75,7 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
 
   app.post('/api/logout', async (request, reply) => {
     const token = bearerToken(request.headers.authorization);
-    const deviceId = token && accounts.resolve(token) ? accounts.logout(token) : undefined;
+    const deviceId = token && accounts.resolve(token) ? await accounts.logout(token) : undefined;
     if (!deviceId) return sendError(reply, 401, 'unauthorized', 'missing or invalid token');
     deps.onSignedOut(deviceId);
     return reply.code(200).send({ ok: true });
@@ -96,13 +99,7 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
     const parsed = parseWith(mePatchSchema, request.body);
     if (!parsed.ok) return sendError(reply, 400, 'invalid_input', parsed.error.message);
     const { readReceipts, displayName } = parsed.value;
-    // A rare write: on the main connection, in one transaction.
-    deps.store.db
-      .transaction(() => {
-        if (readReceipts !== undefined) deps.store.setReadReceipts(me.userId, readReceipts);
-        if (displayName !== undefined) accounts.rename(me.userId, displayName);
-      })
-      .immediate();
+    await accounts.updateMe(me.userId, { readReceipts, displayName });
     // Others see the new name on their next `GET /api/users` (no push).
     if (displayName === undefined) return deps.store.prefs(me.userId);
     return { displayName, ...deps.store.prefs(me.userId) };
@@ -128,7 +125,8 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
     if (!me) return reply;
     const parsed = parseWith(renameDeviceBodySchema, request.body);
     if (!parsed.ok) return sendError(reply, 400, 'invalid_input', parsed.error.message);
-    if (!deps.store.renameDevice(request.params.id, me.userId, parsed.value.name)) {
+    const { id } = request.params;
+    if (!(await deps.writer.run('renameDevice', [id, me.userId, parsed.value.name]))) {
       return sendError(reply, 404, 'not_found', 'no such device');
     }
     return { ok: true };
@@ -137,7 +135,7 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
   app.delete<{ Params: { id: string } }>('/api/devices/:id', async (request, reply) => {
     const me = signedIn(accounts, request, reply);
     if (!me) return reply;
-    if (!deps.store.deleteDevice(request.params.id, me.userId)) {
+    if (!(await deps.writer.run('deleteDevice', [request.params.id, me.userId]))) {
       return sendError(reply, 404, 'not_found', 'no such device');
     }
     deps.onSignedOut(request.params.id);

@@ -131,6 +131,12 @@ export interface ImServer {
   close(): Promise<void>;
   /** The retention job, when `retentionDays` is set (tests run it by hand). */
   retention?: RetentionJob;
+  /**
+   * Resolves once every write submitted so far has committed (writes nobody
+   * waits for, such as a session's sliding expiry or a device's last-seen
+   * time, included).
+   */
+  flushWrites(): Promise<void>;
 }
 
 /** Starts an im-server; nothing happens until this is called. */
@@ -151,6 +157,9 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
     store.close();
     throw error;
   }
+  // From here on the main thread only reads: every write goes through the
+  // writer, and SQLite refuses one made on this connection by mistake.
+  store.db.pragma('query_only = ON');
   const hasher =
     options.passwordHasher ??
     new PasswordHasher(options.scrypt ?? OWASP_SCRYPT, {
@@ -159,10 +168,14 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
     });
   const accounts = new Accounts(
     store,
+    writer,
     hasher,
     new LoginLimiter(options.loginLimits, clock),
     options.registration ?? 'invite',
-    { sessionTtlMs: options.sessionTtlMs },
+    {
+      sessionTtlMs: options.sessionTtlMs,
+      onBackgroundError: (error) => log.error({ err: error }, 'session write failed'),
+    },
   );
   const limits = new MessageLimits(
     store.db,
@@ -208,6 +221,7 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
   await registerHttp(app, {
     accounts,
     store,
+    writer,
     presence,
     clientPolicy,
     webRoot: options.webRoot,
@@ -299,7 +313,10 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
   };
 
   const url = `${tls ? 'https' : 'http'}://${urlHost}:${port}`;
-  return { url, port, close, retention, ...(fingerprint ? { fingerprint } : {}) };
+  const flushWrites = async () => {
+    await writer.barrier();
+  };
+  return { url, port, close, retention, flushWrites, ...(fingerprint ? { fingerprint } : {}) };
 }
 
 /** True for a loopback address: nobody else could connect, so nothing is advertised. */

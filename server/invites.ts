@@ -25,6 +25,18 @@ function toInvite(row: InviteRow): Invite {
   };
 }
 
+/** A new invite (not stored yet): its id, its code (shown once, never kept) and its limits. */
+export function newInvite(body: CreateInviteBody, now: number): CreatedInvite {
+  return {
+    id: randomUUID(),
+    code: newCode(),
+    createdAt: now,
+    expiresAt: now + (body.expiresInHours ?? DEFAULT_INVITE_HOURS) * 3_600_000,
+    maxUses: body.maxUses ?? 1,
+    uses: 0,
+  };
+}
+
 /**
  * Invites to create an account (registration mode `invite`). A code is
  * 128 random bits, stored only as its SHA-256 hash (like session tokens): it
@@ -62,14 +74,10 @@ export class Invites {
     };
   }
 
-  /** Makes an invite; the answer holds its code, which is not kept. */
-  create(createdBy: string, body: CreateInviteBody, now: number): CreatedInvite {
-    const code = newCode();
-    const id = randomUUID();
-    const expiresAt = now + (body.expiresInHours ?? DEFAULT_INVITE_HOURS) * 3_600_000;
-    const maxUses = body.maxUses ?? 1;
-    this.stmts.insert.run(id, hashToken(code), createdBy, now, expiresAt, maxUses);
-    return { id, code, createdAt: now, expiresAt, maxUses, uses: 0 };
+  /** Stores an invite {@link newInvite} made (only its code's hash). */
+  insert(invite: CreatedInvite, createdBy: string): void {
+    const { id, code, createdAt, expiresAt, maxUses } = invite;
+    this.stmts.insert.run(id, hashToken(code), createdBy, createdAt, expiresAt, maxUses);
   }
 
   /** Every invite, newest first (revoked and expired ones too, so the admin sees them). */

@@ -6,6 +6,11 @@ import { hashToken, newCode } from './sessions';
 /** How long a password-reset code stays valid (24 hours). */
 export const RESET_CODE_TTL_MS = 24 * 3_600_000;
 
+/** A new one-time code, valid for {@link RESET_CODE_TTL_MS} (not stored yet). */
+export function newResetCode(now: number): ResetCode {
+  return { code: newCode(), expiresAt: now + RESET_CODE_TTL_MS };
+}
+
 /**
  * One-time password-reset codes that an admin issues for a person: at most
  * one live code per person (a new one replaces it), stored only hashed,
@@ -28,12 +33,9 @@ export class ResetCodes {
     };
   }
 
-  /** Issues a new code for `userId` (any earlier one stops working). */
-  issue(userId: string, now: number): ResetCode {
-    const code = newCode();
-    const expiresAt = now + RESET_CODE_TTL_MS;
-    this.stmts.upsert.run(userId, hashToken(code), expiresAt);
-    return { code, expiresAt };
+  /** Stores `code` as the live code of `userId` (any earlier one stops working). */
+  put(userId: string, code: ResetCode): void {
+    this.stmts.upsert.run(userId, hashToken(code.code), code.expiresAt);
   }
 
   /** True when `code` is the live code of `userId` (it is not used up by this). */

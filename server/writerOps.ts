@@ -1,12 +1,41 @@
-import type { ConversationId, MessageRef, MsgR } from '../protocol';
+import type {
+  AdminUserPatch,
+  CreatedInvite,
+  ConversationId,
+  MessageRef,
+  MsgR,
+  ResetCode,
+} from '../protocol';
 import type { Groups } from './groups';
+import type { Invites } from './invites';
+import type { ResetCodes } from './resetCodes';
 import type { Store, StreamScope } from './store';
 
 /** What the store writer's operations run against: its own connection. */
 export interface WriterContext {
   store: Store;
   groups: Groups;
+  invites: Invites;
+  resetCodes: ResetCodes;
 }
+
+/** A new account as the writer stores it (the hash made on the main thread, off the event loop). */
+export interface NewUser {
+  id: string;
+  username: string;
+  displayName: string;
+  passwordHash: string;
+}
+
+/** A new session's device row. */
+export interface NewDevice {
+  deviceId: string;
+  userId: string;
+  name: string;
+}
+
+/** A token hash as it crosses threads (a Buffer arrives as a plain Uint8Array). */
+const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 
 /** Live confirmations after which a device's cursor is moved forward (`confirm`). */
 export const COMPACT_EVERY = 32;
@@ -89,6 +118,111 @@ export const WRITE_OPS = {
   /** The retention job's batch. */
   deleteExpired: (w: WriterContext, cutoffTs: number, batch: number) =>
     w.store.deleteExpired(cutoffTs, batch),
+  /**
+   * Creates an account, and its first session's device, in one transaction.
+   * The first account is the admin; otherwise, when `invite` is not `false`
+   * (registration by invite), the invite's use is counted here or nothing
+   * is stored (`invite_gone`). A taken username throws SQLite's constraint error.
+   */
+  registerUser: (
+    w: WriterContext,
+    user: NewUser,
+    invite: string | false,
+    device: NewDevice,
+    tokenHash: Uint8Array,
+    now: number,
+    expiresAt: number,
+  ): { isAdmin: boolean } | 'invite_gone' => {
+    const isAdmin = w.store.userCount() === 0;
+    if (invite !== false && !isAdmin && !w.invites.consume(invite, now)) return 'invite_gone';
+    w.store.insertUser({ ...user, isAdmin }, now);
+    w.store.insertDevice(device, asBuffer(tokenHash), now, expiresAt);
+    return { isAdmin };
+  },
+  /** A sign-in: its device (session) row. */
+  insertDevice: (
+    w: WriterContext,
+    device: NewDevice,
+    tokenHash: Uint8Array,
+    now: number,
+    expiresAt: number,
+  ) => {
+    w.store.insertDevice(device, asBuffer(tokenHash), now, expiresAt);
+    return null;
+  },
+  /** A session was used: it now ends at `expiresAt`. */
+  slideSession: (w: WriterContext, deviceId: string, now: number, expiresAt: number) => {
+    w.store.slideSession(deviceId, now, expiresAt);
+    return null;
+  },
+  /** Signs one device of `userId` out; false when there was none. */
+  deleteDevice: (w: WriterContext, deviceId: string, userId: string) =>
+    w.store.deleteDevice(deviceId, userId),
+  /** Renames a device of `userId`; false when there is no such device. */
+  renameDevice: (w: WriterContext, deviceId: string, userId: string, name: string) =>
+    w.store.renameDevice(deviceId, userId, name),
+  /** Signs out the device of a token; its id. */
+  deleteDeviceByToken: (w: WriterContext, tokenHash: Uint8Array) =>
+    w.store.deleteDeviceByToken(asBuffer(tokenHash)) ?? null,
+  /** Signs out every device of `userId` but `keep`; their ids. */
+  deleteDevicesOf: (w: WriterContext, userId: string, keep: string | null) =>
+    w.store.deleteDevicesOf(userId, keep ?? undefined),
+  /** A new password hash (a sign-in upgraded an old one). */
+  setPasswordHash: (w: WriterContext, userId: string, hash: string) => {
+    w.store.setPasswordHash(userId, hash);
+    return null;
+  },
+  /** A password change: the new hash, no reset code, every other session ended (their ids). */
+  changePassword: (w: WriterContext, userId: string, hash: string, keepDevice: string) => {
+    w.store.setPasswordHash(userId, hash);
+    w.resetCodes.remove(userId);
+    return w.store.deleteDevicesOf(userId, keepDevice);
+  },
+  /**
+   * A reset with a one-time code, checked again here (it may have been used
+   * or replaced meanwhile): the code used up, the new hash, every session
+   * ended (their ids); null when the code no longer matches.
+   */
+  resetPassword: (w: WriterContext, userId: string, code: string, hash: string, now: number) => {
+    if (!w.resetCodes.matches(userId, code, now)) return null;
+    w.resetCodes.remove(userId);
+    w.store.setPasswordHash(userId, hash);
+    return w.store.deleteDevicesOf(userId);
+  },
+  /**
+   * An admin's change of an account. The last active admin can neither lose
+   * admin nor be disabled (`last_admin`); disabling ends its sessions (their ids).
+   */
+  updateUser: (w: WriterContext, userId: string, patch: AdminUserPatch, activeAdmin: boolean) => {
+    const demotes = patch.admin === false || patch.disabled === true;
+    if (demotes && activeAdmin && w.store.adminCount() <= 1) return 'last_admin' as const;
+    if (patch.admin !== undefined) w.store.setAdmin(userId, patch.admin);
+    if (patch.disabled !== undefined) w.store.setDisabled(userId, patch.disabled);
+    return patch.disabled ? w.store.deleteDevicesOf(userId) : [];
+  },
+  /** The person's own settings (`PATCH /api/me`). */
+  updateMe: (
+    w: WriterContext,
+    userId: string,
+    patch: { readReceipts?: boolean; displayName?: string },
+  ) => {
+    if (patch.readReceipts !== undefined) w.store.setReadReceipts(userId, patch.readReceipts);
+    if (patch.displayName !== undefined) w.store.setDisplayName(userId, patch.displayName);
+    return null;
+  },
+  /** A new one-time reset code of `userId` (replacing any earlier one). */
+  putResetCode: (w: WriterContext, userId: string, code: ResetCode) => {
+    w.resetCodes.put(userId, code);
+    return null;
+  },
+  /** A new invite (its code only as a hash). */
+  insertInvite: (w: WriterContext, invite: CreatedInvite, createdBy: string) => {
+    w.invites.insert(invite, createdBy);
+    return null;
+  },
+  /** Revokes an invite by id or code. */
+  revokeInvite: (w: WriterContext, idOrCode: string, now: number) =>
+    w.invites.revoke(idOrCode, now),
   /** Nothing: settles once everything submitted before it has committed. */
   barrier: () => null,
 } as const;

@@ -8,6 +8,8 @@
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { GroupCommit } from './groupCommit';
 import { Groups } from './groups';
+import { Invites } from './invites';
+import { ResetCodes } from './resetCodes';
 import { Store } from './store';
 import { WRITE_OPS, type WriterContext } from './writerOps';
 import {
@@ -25,7 +27,12 @@ const post = (message: FromWriter) => port.postMessage(message);
 let ctx: WriterContext;
 try {
   const store = new Store(dataDir, { secondary: true });
-  ctx = { store, groups: new Groups(store.db, store) };
+  ctx = {
+    store,
+    groups: new Groups(store.db, store),
+    invites: new Invites(store.db),
+    resetCodes: new ResetCodes(store.db),
+  };
 } catch (error) {
   post({ t: 'fatal', error: toWireError(error) });
   process.exit(1);

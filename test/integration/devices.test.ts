@@ -316,5 +316,21 @@ describe('several devices per person', () => {
     });
     expect(denied.status).toBe(404);
     expect(laptop.client.connection).toBe('connected');
+    // Renaming: my own device, not another person's, and only to a visible name.
+    const rename = (id: string | undefined, name: unknown, token = laptop.session.token) =>
+      fetch(`${server.url}/api/devices/${id}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name }),
+      });
+    expect((await rename(laptop.session.deviceId, 'Work laptop')).status).toBe(200);
+    expect((await rename(laptop.session.deviceId, 'x', mallory.token)).status).toBe(404);
+    expect((await rename(laptop.session.deviceId, 'bad\u202ename')).status).toBe(400);
+    const after = (await (await fetch(`${server.url}/api/devices`, { headers })).json()) as {
+      devices: { deviceId: string; name: string }[];
+    };
+    expect(after.devices.find((d) => d.deviceId === laptop.session.deviceId)?.name).toBe(
+      'Work laptop',
+    );
   });
 });

@@ -62,17 +62,21 @@ describe('sessions', () => {
     // Used 30 s later: not worth a write.
     vi.setSystemTime(start + 30_000);
     expect((await me()).status).toBe(200);
+    await server.flushWrites();
     expect(expiryOf(device)).toBe(start + 30 * DAY);
 
     // Used 20 days later (over HTTP): 30 days from then.
     vi.setSystemTime(start + 20 * DAY);
     expect((await me()).status).toBe(200);
+    // The slide is written without holding the request up.
+    await server.flushWrites();
     expect(expiryOf(device)).toBe(start + 50 * DAY);
 
     // Used 49 days after the start, over the socket handshake: moved again.
     vi.setSystemTime(start + 49 * DAY);
     const socket = await rawConnect(server.url, token, 2);
     socket.close();
+    await server.flushWrites();
     expect(expiryOf(device)).toBe(start + 79 * DAY);
 
     // Not used for 30 days: over, on HTTP and on the socket.
@@ -80,6 +84,7 @@ describe('sessions', () => {
     const expired = await me();
     expect([expired.status, codeOf(expired)]).toEqual([401, 'unauthorized']);
     await expect(rawConnect(server.url, token, 2)).rejects.toThrow('unauthorized');
+    await server.flushWrites();
     expect(expiryOf(device)).toBeUndefined();
   });
 
@@ -163,6 +168,8 @@ describe('sessions', () => {
         body: { currentPassword, newPassword: 'a better passphrase' },
       });
 
+    // The connection's last-seen write lands first: nothing else may change below.
+    await server.flushWrites();
     const before = snapshotDatabase(server.dataDir);
     const wrong = await change('not my password');
     expect([wrong.status, codeOf(wrong)]).toEqual([403, 'bad_credentials']);
