@@ -32,9 +32,15 @@ for (const [id, us] of self) {
         : url;
   byPkg.set(pkg, (byPkg.get(pkg) ?? 0) + us);
 }
-const pct = (us) => ((100 * us) / total).toFixed(1).padStart(5) + '%';
-console.log(`total sampled ${(total / 1e6).toFixed(2)} s`);
+const busy = total - (byPkg.get('(idle)') ?? 0);
+const pct = (us, key) =>
+  ((100 * us) / total).toFixed(1).padStart(5) +
+  '%' +
+  (key.startsWith('(idle)')
+    ? ' '.repeat(16)
+    : `${((100 * us) / busy).toFixed(1).padStart(7)}% of busy`);
+console.log(`total sampled ${(total / 1e6).toFixed(2)} s, busy ${(busy / 1e6).toFixed(2)} s`);
 console.log('\nby package:');
-for (const [k, v] of [...byPkg].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(pct(v), k);
+for (const [k, v] of [...byPkg].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(pct(v, k), k);
 console.log('\nby function (self):');
-for (const [k, v] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(pct(v), k);
+for (const [k, v] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(pct(v, k), k);

@@ -7,10 +7,9 @@ import { io, type Socket } from 'socket.io-client';
 import { ImClient } from '../client/imClient';
 import { MemoryStorage } from '../client/memoryStorage';
 import type { Session } from '../protocol';
-import type { Pair, WorkerCommand, WorkerResult } from './protocol';
+import { BODY, type Pair, type WorkerCommand, type WorkerResult } from './protocol';
+import { rawLoad } from './rawLoad';
 
-const BODY =
-  'The quick brown fox jumps over the lazy dog; a typical short chat line of about 100 bytes.';
 const SOCKET_OPTIONS = {
   transports: ['websocket'],
   forceNew: true,
@@ -19,6 +18,8 @@ const SOCKET_OPTIONS = {
 };
 
 const idle: Socket[] = [];
+/** Resolves the raw load's wait for `go`. */
+let go: (() => void) | undefined;
 
 function reply(result: WorkerResult): void {
   process.send!(result);
@@ -140,55 +141,16 @@ async function ticklinePairs(
   return { delivered, latencies, lost, duplicated, undelivered };
 }
 
-async function relayPairs(url: string, pairs: Pair[], inFlight: number, durationMs: number) {
-  const sockets = pairs.map((p) => ({
-    a: io(url, { ...SOCKET_OPTIONS, auth: { userId: p.a.userId } }),
-    b: io(url, { ...SOCKET_OPTIONS, auth: { userId: p.b.userId } }),
-    pair: p,
-  }));
-  await waitFor(() => sockets.every((s) => s.a.connected && s.b.connected), 30_000);
-  const latencies: number[] = [];
-  let delivered = 0;
-  const start = performance.now();
-  const end = start + durationMs;
-  let seq = 0;
-  for (const s of sockets) {
-    const sentAt = new Map<string, number>();
-    s.b.on('msg', (m: { id: string; from: string }) => s.b.emit('ack', { id: m.id, to: m.from }));
-    const sendOne = () => {
-      const id = `r${seq++}`;
-      sentAt.set(id, performance.now());
-      s.a.emit('msg', { id, to: s.pair.b.userId, body: BODY });
-    };
-    s.a.on('ack', ({ id }: { id: string }) => {
-      const t0 = sentAt.get(id);
-      if (t0 === undefined) return;
-      sentAt.delete(id);
-      const now = performance.now();
-      if (now <= end) {
-        latencies.push(now - t0);
-        delivered++;
-        sendOne();
-      }
-    });
-    for (let i = 0; i < inFlight; i++) sendOne();
-  }
-  await new Promise((resolve) => setTimeout(resolve, durationMs));
-  for (const s of sockets) {
-    s.a.close();
-    s.b.close();
-  }
-  return { delivered, latencies, lost: 0, duplicated: 0, undelivered: 0 };
-}
-
 async function openIdle(target: string, url: string, sessions: Session[]): Promise<number> {
-  for (const s of sessions) {
+  const opened = sessions.map((s) => {
     // Idle load connections do not display presence, so they opt out of it.
     const auth = target === 'tickline' ? { token: s.token, presence: false } : { userId: s.userId };
-    idle.push(io(url, { ...SOCKET_OPTIONS, auth }));
-  }
-  await waitFor(() => idle.every((s) => s.connected), 120_000, 100);
-  return idle.filter((s) => s.connected).length;
+    return io(url, { ...SOCKET_OPTIONS, auth });
+  });
+  idle.push(...opened);
+  await waitFor(() => opened.every((s) => s.connected), 120_000, 100);
+  // Only this call's connections: earlier ones (to another server) stay open and are not counted.
+  return opened.filter((s) => s.connected).length;
 }
 
 async function drain(
@@ -219,18 +181,25 @@ process.on('message', (command: WorkerCommand & { expected?: number }) => {
     try {
       switch (command.cmd) {
         case 'pairs': {
-          const r =
-            command.target === 'tickline'
-              ? await ticklinePairs(
-                  command.url,
-                  command.pairs,
-                  command.inFlight,
-                  command.durationMs,
-                  command.check,
-                )
-              : await relayPairs(command.url, command.pairs, command.inFlight, command.durationMs);
+          const r = await ticklinePairs(
+            command.url,
+            command.pairs,
+            command.inFlight,
+            command.durationMs,
+            command.check,
+          );
           return reply({ kind: 'pairs', ...r });
         }
+        case 'raw': {
+          const start = () =>
+            new Promise<void>((resolve) => {
+              go = resolve;
+              reply({ kind: 'ready' });
+            });
+          return reply({ kind: 'raw', ...(await rawLoad(command, start)) });
+        }
+        case 'go':
+          return go?.();
         case 'idle':
           return reply({
             kind: 'idle',
