@@ -12,6 +12,7 @@ import {
 } from '../protocol';
 import { Accounts, type RegistrationMode } from './accounts';
 import { advertise } from './discovery';
+import { coalesceWrites } from './coalesce';
 import { StoreWriter } from './storeWriter';
 import { registerHttp } from './http';
 import { createLogger } from './logger';
@@ -236,6 +237,7 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
     serveClient: false,
   });
   io.engine.use(socketGuard(web));
+  coalesceWrites(io);
   const pushes = new Pushes(io);
   const receipts = new Receipts(
     store.db,
