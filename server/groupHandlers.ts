@@ -15,11 +15,15 @@ import type { GroupChange, GroupRefusal } from './groups';
 import { handler, type Reply } from './handler';
 import type { ImSocket, RealtimeDeps } from './realtime';
 
-/** Installs the `group:*` handlers of one connection (protocol 2 only). */
-export function attachGroupHandlers(socket: ImSocket, deps: RealtimeDeps, mirror: boolean): void {
+/**
+ * The `group:*` handlers (protocol 2 only), shared by every connection:
+ * Socket.IO calls each with `this` set to the connection.
+ */
+export function groupHandlers(
+  deps: RealtimeDeps,
+): [string, (this: ImSocket, ...args: unknown[]) => void][] {
   const { accounts, groups, pushes, writer, log } = deps;
-  const me = socket.data.userId;
-  const device = socket.data.deviceId;
+  const handlers: [string, (this: ImSocket, ...args: unknown[]) => void][] = [];
 
   /** Tells everyone concerned, then answers with the entry's `seq`. */
   const announce = (change: GroupChange | GroupRefusal, reply: Reply, answer: object) => {
@@ -39,37 +43,41 @@ export function attachGroupHandlers(socket: ImSocket, deps: RealtimeDeps, mirror
     pushes.toPeople(audience, push);
   };
 
-  /** Registers one group event: protocol 2 only, payload parsed, run in the commit. */
+  /** Registers one group event: protocol 2 only, payload parsed, run by the writer. */
   const on = <T>(
-    event: Parameters<ImSocket['on']>[0],
+    event: string,
     schema: { safeParse(p: unknown): unknown },
-    run: (value: T, reply: Reply) => Promise<void>,
+    run: (value: T, reply: Reply, me: string, device: string) => Promise<void>,
   ) => {
-    socket.on(
+    handlers.push([
       event,
-      handler(log, event, async (payload, reply) => {
-        if (!mirror) return reply(fail('invalid_input', 'groups need protocol 2'));
+      handler<ImSocket>(log, event, async (socket, payload, reply) => {
+        if (!socket.data.mirror) return reply(fail('invalid_input', 'groups need protocol 2'));
         const parsed = parseWith(schema as never, payload);
         if (!parsed.ok) return reply(parsed);
-        await run(parsed.value as T, reply);
-      }) as never,
-    );
+        await run(parsed.value as T, reply, socket.data.userId, socket.data.deviceId);
+      }),
+    ]);
   };
 
   const unknownUser = (users: string[]) => users.find((u) => !accounts.exists(u));
   const notGroup = (conv: ConversationId) => !isGroupId(conv);
 
-  on<{ name: string; members: string[] }>('group:create', groupCreateSchema, async (p, reply) => {
-    const stranger = unknownUser(p.members);
-    if (stranger) return reply(fail('unknown_recipient', `no such user: ${stranger}`));
-    const change = await writer.run('groupCreate', [me, device, p.name, p.members, Date.now()]);
-    announce(change, reply, 'error' in change ? {} : { conv: change.conv });
-  });
+  on<{ name: string; members: string[] }>(
+    'group:create',
+    groupCreateSchema,
+    async (p, reply, me, device) => {
+      const stranger = unknownUser(p.members);
+      if (stranger) return reply(fail('unknown_recipient', `no such user: ${stranger}`));
+      const change = await writer.run('groupCreate', [me, device, p.name, p.members, Date.now()]);
+      announce(change, reply, 'error' in change ? {} : { conv: change.conv });
+    },
+  );
 
   on<{ conv: ConversationId; name: string }>(
     'group:rename',
     groupRenameSchema,
-    async (p, reply) => {
+    async (p, reply, me, device) => {
       if (notGroup(p.conv)) return reply(fail('not_found', 'no such group'));
       const change = await writer.run('groupRename', [p.conv, me, device, p.name, Date.now()]);
       announce(change, reply, 'error' in change ? {} : { seq: change.entry.seq });
@@ -78,7 +86,12 @@ export function attachGroupHandlers(socket: ImSocket, deps: RealtimeDeps, mirror
 
   const membership =
     (op: 'add' | 'remove' | 'promote') =>
-    async (p: { conv: ConversationId; users: string[] }, reply: Reply) => {
+    async (
+      p: { conv: ConversationId; users: string[] },
+      reply: Reply,
+      me: string,
+      device: string,
+    ) => {
       if (notGroup(p.conv)) return reply(fail('not_found', 'no such group'));
       const stranger = op === 'add' ? unknownUser(p.users) : undefined;
       if (stranger) return reply(fail('unknown_recipient', `no such user: ${stranger}`));
@@ -96,15 +109,16 @@ export function attachGroupHandlers(socket: ImSocket, deps: RealtimeDeps, mirror
   on('group:remove', groupRemoveSchema, membership('remove'));
   on('group:admin', groupAdminSchema, membership('promote'));
 
-  on<{ conv: ConversationId }>('group:leave', groupConvSchema, async (p, reply) => {
+  on<{ conv: ConversationId }>('group:leave', groupConvSchema, async (p, reply, me, device) => {
     if (notGroup(p.conv)) return reply(fail('not_found', 'no such group'));
     const change = await writer.run('groupLeave', [p.conv, me, device, Date.now()]);
     announce(change, reply, 'error' in change ? {} : { seq: change.entry.seq });
   });
 
-  on<{ conv: ConversationId }>('group:info', groupConvSchema, async (p, reply) => {
+  on<{ conv: ConversationId }>('group:info', groupConvSchema, async (p, reply, me) => {
     const info = notGroup(p.conv) ? undefined : groups.info(p.conv, me);
     if (!info) return reply(fail('not_found', 'no such group'));
     reply({ ok: true, conv: p.conv, ...info });
   });
+  return handlers;
 }

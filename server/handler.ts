@@ -7,14 +7,16 @@ export type Reply = (answer: Answer<object>) => void;
 /**
  * Wraps a handler so that whatever arrives (no payload, no callback, extra
  * arguments, a throwing handler) the client gets one answer and the server
- * stays up.
+ * stays up. The result is one function for every connection: Socket.IO calls
+ * it with `this` set to the connection, which `fn` gets first (so nothing is
+ * allocated per connection and event).
  */
-export function handler(
+export function handler<S>(
   log: Logger,
   event: string,
-  fn: (payload: unknown, reply: Reply) => Promise<void>,
+  fn: (socket: S, payload: unknown, reply: Reply) => Promise<void>,
 ) {
-  return (...args: unknown[]) => {
+  return function (this: S, ...args: unknown[]) {
     const last = args[args.length - 1];
     const callback = typeof last === 'function' ? (last as (a: unknown) => void) : undefined;
     let answered = false;
@@ -24,7 +26,7 @@ export function handler(
       callback?.(answer);
     };
     const payload = callback && args.length === 1 ? undefined : args[0];
-    fn(payload, reply).catch((error: unknown) => {
+    fn(this, payload, reply).catch((error: unknown) => {
       log.error({ err: error, event }, 'handler failed');
       reply(fail('internal', 'internal error'));
     });

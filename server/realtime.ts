@@ -33,9 +33,9 @@ import {
   type ServerToClientEvents,
 } from '../protocol';
 import type { Accounts } from './accounts';
-import { attachGroupHandlers } from './groupHandlers';
+import { groupHandlers } from './groupHandlers';
 import type { Groups } from './groups';
-import { handler } from './handler';
+import { handler, type Reply } from './handler';
 import type { MessageLimits } from './messageLimits';
 import type { Presence } from './presence';
 import type { Pushes } from './pushes';
@@ -57,6 +57,12 @@ export interface SocketData {
   offlineCursor: number;
   /** Live confirmations since the device's cursor was last moved. */
   acksSinceCompact: number;
+  /** Protocol 2+: groups, mirroring, the log fields. */
+  mirror: boolean;
+  /** Which messages this connection's device receives. */
+  scope: StreamScope;
+  /** When this connection last forwarded typing, per conversation (reset by a message). */
+  typingAt?: Map<string, number>;
 }
 
 /** The typed Socket.IO server. */
@@ -172,17 +178,277 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
     socket.data.protocol = protocol;
     socket.data.offlineCursor = 0;
     socket.data.acksSinceCompact = 0;
+    socket.data.mirror = protocol >= 2;
+    socket.data.scope = {
+      userId: identity.userId,
+      deviceId: identity.deviceId,
+      mirror: protocol >= 2,
+    };
     next();
   });
   limitConnectionsPerUser(io, deps.maxConnectionsPerUser);
 
+  /** The handlers every connection shares (Socket.IO calls them with `this` set to it). */
+  const handlers: [string, (this: ImSocket, ...args: unknown[]) => void][] = [];
+  const on = (
+    event: string,
+    fn: (socket: ImSocket, payload: unknown, reply: Reply) => Promise<void>,
+  ) => handlers.push([event, handler(log, event, fn)]);
+
+  on('msg:R', async (socket, payload, reply) => {
+    const { userId: me, deviceId: device, mirror } = socket.data;
+    const parsed = parseMsgR(payload, mirror ? msgR2Schema : undefined);
+    if (!parsed.ok) return reply(parsed);
+    const msg = parsed.value;
+    const group = isGroupId(msg.to);
+    if (!group && !accounts.exists(msg.to)) {
+      return reply(fail('unknown_recipient', 'no such user'));
+    }
+    const admitted = limits.admit(me, msg.id, msg.to, group);
+    if (!admitted.ok) {
+      // wire-v1 knows no inbox_full: it hears the transient rate_limited, same wait.
+      const { code, message, retryAfterMs } = admitted.error;
+      if (mirror || code !== 'inbox_full') return reply(admitted);
+      return reply(fail('rate_limited', message, retryAfterMs));
+    }
+    /** The entry as its recipients get it. */
+    const pushOf = (placed: {
+      ts: number;
+      seq: number;
+      conv: ConversationId;
+      reply?: LogMsgN['reply'];
+    }): LogMsgN => {
+      const { ts, seq, conv, reply: quoted } = placed;
+      const push: LogMsgN = { id: msg.id, from: me, to: msg.to, body: msg.body, ts, seq, conv };
+      if (quoted) push.reply = quoted;
+      return push;
+    };
+    // Pushed to the recipient as soon as the message has its place, while
+    // its commit is still on the way: msg:A waits for the commit, and if the
+    // server dies first the sender retransmits the same id and the
+    // recipient deduplicates (docs/PROTOCOL.md §4, "msg:N before the commit").
+    let pushedTo: 'online' | 'offline' | undefined;
+    const result = await writer.run('storeMessage', [me, device, msg, Date.now()], (r) => {
+      if (r.kind !== 'stored') return;
+      const push = pushOf(r);
+      if (group) {
+        pushes.toPeople(r.recipients, push);
+        pushedTo = 'online';
+      } else if (presence.isOnline(msg.to)) {
+        pushes.msgN(msg.to, push);
+        pushedTo = 'online';
+      } else pushedTo = 'offline';
+    });
+    limits.settled(me, msg.to, group, admitted, result);
+    if (result.kind === 'conflict') {
+      return reply(fail('id_conflict', 'this id names a different message'));
+    }
+    if (result.kind === 'not_member') return reply(fail('not_found', 'no such group'));
+    if (result.kind === 'bad_reply') {
+      return reply(fail('not_found', 'reply: no such message in this conversation'));
+    }
+    const { ts, seq, conv } = result;
+    socket.data.typingAt?.delete(conv); // typing after this is typing the next message
+    // msg:A only now: the transaction holding the message has committed.
+    reply(mirror ? { ok: true, id: msg.id, ts, seq, conv } : { ok: true, id: msg.id, ts });
+    const push = pushOf(result);
+    if (group) {
+      if (result.kind === 'stored') {
+        // The sender's other devices also get where it stands, which only they need.
+        const state = result.recipients.some((u) => presence.isOnline(u)) ? 'sent' : 'stored';
+        pushes.toOtherDevices(me, device, mirror, {
+          ...push,
+          state,
+          receipt: { recipients: result.recipients.length, delivered: 0, read: 0 },
+        });
+      }
+      // Where it stands comes as a receipt (also for a retransmission).
+      receipts.touch(me, conv, seq);
+      return;
+    }
+    if (result.kind === 'stored') {
+      if (msg.to !== me) {
+        // The person's other devices show it as their own outgoing message.
+        pushes.toOtherDevices(me, device, mirror, {
+          ...push,
+          state: pushedTo === 'online' ? 'sent' : 'stored',
+        });
+      }
+      if (pushedTo === 'offline') {
+        pushes.ackN(me, { id: msg.id, to: msg.to, offline: true, ts, seq, conv });
+      }
+      return;
+    }
+    // A retransmission of a stored message: tell the sender where it stands.
+    if (result.delivered) {
+      notifyDelivered({
+        sender: me,
+        id: msg.id,
+        recipient: msg.to,
+        ts,
+        seq,
+        conv,
+        byRecipient: true,
+        group: false,
+      });
+    } else if (presence.isOnline(msg.to)) {
+      pushes.msgN(msg.to, push);
+    } else {
+      pushes.ackN(me, { id: msg.id, to: msg.to, offline: true, ts, seq, conv });
+    }
+  });
+
+  on('ack:R', async (socket, payload, reply) => {
+    const { scope } = socket.data;
+    const parsed = parseWith(ackRSchema, payload);
+    if (!parsed.ok) return reply(parsed);
+    const { from, id } = parsed.value;
+    const compactNow = ++socket.data.acksSinceCompact >= COMPACT_EVERY;
+    if (compactNow) socket.data.acksSinceCompact = 0;
+    // Through the writer, after whatever was submitted before: a message
+    // pushed before its commit is there to confirm. The device persisted
+    // the message before sending ack:R, so ack:A and ack:N need not wait
+    // for this write to reach the disk: if it is lost in a crash, the
+    // message is offered again and deduplicated.
+    const confirmation = await writer.run(
+      'confirm',
+      [scope, from, id, Date.now(), compactNow],
+      (c) => {
+        if (!c) return reply(fail('not_found', 'no such message for you'));
+        if (c.first && c.byRecipient && !c.group) limits.delivered(c.recipient);
+        reply({ ok: true });
+        if (c.byRecipient && !c.group) notifyDelivered(c);
+      },
+    );
+    // Group receipts are counted from what has committed.
+    if (confirmation?.byRecipient && confirmation.group) {
+      receipts.touch(confirmation.sender, confirmation.conv, confirmation.seq);
+    }
+  });
+
+  on('offline:R', async (socket, payload, reply) => {
+    const { userId: me, deviceId: device, mirror, scope } = socket.data;
+    const parsed = parseWith(offlineRSchema, payload === undefined ? {} : payload);
+    if (!parsed.ok) return reply(parsed);
+    const limit = parsed.value.limit ?? OFFLINE_DEFAULT_LIMIT;
+    const previous = pulls.get(device) ?? Promise.resolve();
+    const mine = previous.then(async () => {
+      // After this device's earlier confirmations have committed (the
+      // first page also moves its cursor), read what has committed.
+      if (socket.data.offlineCursor === 0) await writer.run('compact', [scope]);
+      else await writer.barrier();
+      const page = store.streamPage(scope, socket.data.offlineCursor, limit, PAGE_BUDGET);
+      socket.data.offlineCursor = page.more ? page.lastGseq : 0;
+      const messages = page.rows.map((r) => {
+        const push = toPush(r as LogRow & { body: string }, me);
+        return mirror ? push : v1MsgN(push);
+      });
+      reply({ ok: true, messages, more: page.more });
+    });
+    const settled = mine.catch(() => undefined);
+    pulls.set(device, settled);
+    void settled.then(() => {
+      if (pulls.get(device) === settled) pulls.delete(device);
+    });
+    await mine;
+  });
+
+  on('offlineack:R', async (socket, payload, reply) => {
+    const { scope } = socket.data;
+    const parsed = parseWith(offlineackRSchema, payload);
+    if (!parsed.ok) return reply(parsed);
+    const done = await writer.run('confirmMany', [scope, parsed.value.ids, Date.now()]);
+    for (const c of done) if (c.first && c.byRecipient && !c.group) limits.delivered(c.recipient);
+    reply({ ok: true });
+    for (const c of done) confirmed(c);
+  });
+
+  on('conv:list', async (socket, payload, reply) => {
+    const { userId: me } = socket.data;
+    const parsed = parseWith(convListRSchema, payload);
+    if (!parsed.ok) return reply(parsed);
+    reply({ ok: true, conversations: store.conversationsOf(me) });
+  });
+
+  on('history:R', async (socket, payload, reply) => {
+    const { userId: me } = socket.data;
+    const parsed = parseWith(historyRSchema, payload);
+    if (!parsed.ok) return reply(parsed);
+    const { conv, before, limit } = parsed.value;
+    if (!store.isMember(conv, me)) return reply(fail('not_found', 'no such conversation'));
+    const page = store.history(conv, me, before, limit ?? HISTORY_DEFAULT_LIMIT, PAGE_BUDGET);
+    const messages = page.rows.map((r): HistoryEntry => {
+      if (r.body !== null) return toPush(r as LogRow & { body: string }, me);
+      const { body: _gone, ...entry } = toPush({ ...r, body: '' }, me);
+      return entry;
+    });
+    reply({ ok: true, messages, more: page.more });
+  });
+
+  on('read:R', async (socket, payload, reply) => {
+    const { userId: me } = socket.data;
+    const parsed = parseWith(readRSchema, payload);
+    if (!parsed.ok) return reply(parsed);
+    const { conv, seq } = parsed.value;
+    if (!store.isMember(conv, me)) return reply(fail('not_found', 'no such conversation'));
+    const moved = await writer.run('markRead', [conv, me, seq, Date.now()]);
+    if (!moved) return reply(fail('not_found', 'no such conversation'));
+    const { previous, ...state } = moved;
+    reply({ ok: true, ...state });
+    socket.to(mirrorRoom(me)).emit('read:N', state);
+    receipts.readMoved(conv, me, previous, state.readSeq);
+  });
+
+  on('status:R', async (socket, payload, reply) => {
+    const { userId: me } = socket.data;
+    const parsed = parseWith(statusRSchema, payload);
+    if (!parsed.ok) return reply(parsed);
+    const states = parsed.value.ids.flatMap((id) => {
+      const found = receipts.ofMessage(me, id);
+      return found ? [{ id, ...found }] : [];
+    });
+    reply({ ok: true, states });
+  });
+
+  on('info:R', async (socket, payload, reply) => {
+    const { userId: me } = socket.data;
+    const parsed = parseWith(infoRSchema, payload);
+    if (!parsed.ok) return reply(parsed);
+    const recipients = receipts.info(me, parsed.value.conv, parsed.value.id);
+    if (!recipients) return reply(fail('not_found', 'no such message of yours'));
+    reply({ ok: true, recipients });
+  });
+
+  on('typing:R', async (socket, payload, reply) => {
+    const { userId: me } = socket.data;
+    const parsed = parseWith(typingRSchema, payload);
+    if (!parsed.ok) return reply(parsed);
+    const conv: ConversationId = parsed.value.conv;
+    const group = isGroupId(conv);
+    if (group ? !store.isCurrentMember(conv, me) : !store.isMember(conv, me)) {
+      return reply(fail('not_found', 'no such conversation'));
+    }
+    reply({ ok: true });
+    const now = Date.now();
+    const typingAt = (socket.data.typingAt ??= new Map());
+    if (now - (typingAt.get(conv) ?? 0) < TYPING_SERVER_MIN_INTERVAL_MS) return;
+    typingAt.set(conv, now);
+    const others = group ? store.currentMembers(conv) : [directPeer(conv, me) ?? me];
+    const rooms = others.filter((u) => u !== me).map(mirrorRoom);
+    if (rooms.length > 0) io.to(rooms).emit('typing:N', { conv, from: me });
+  });
+
+  on('ping:R', async (_socket, _payload, reply) => {
+    reply({ ok: true });
+  });
+
+  handlers.push(...groupHandlers(deps));
+
   io.on('connection', (socket: ImSocket) => {
     const me = socket.data.userId;
     const device = socket.data.deviceId;
-    const mirror = socket.data.protocol >= 2;
-    const scope: StreamScope = { userId: me, deviceId: device, mirror };
-    /** When this connection last forwarded typing, per conversation (reset by a message). */
-    const typingAt = new Map<string, number>();
+    const mirror = socket.data.mirror;
+    const scope = socket.data.scope;
     const auth = socket.handshake.auth as Record<string, unknown>;
     guardPackets(socket, deps.maxInFlight);
     void socket.join(userRoom(me));
@@ -205,276 +471,6 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
       }
     });
 
-    socket.on(
-      'msg:R',
-      handler(log, 'msg:R', async (payload, reply) => {
-        const parsed = parseMsgR(payload, mirror ? msgR2Schema : undefined);
-        if (!parsed.ok) return reply(parsed);
-        const msg = parsed.value;
-        const group = isGroupId(msg.to);
-        if (!group && !accounts.exists(msg.to)) {
-          return reply(fail('unknown_recipient', 'no such user'));
-        }
-        const admitted = limits.admit(me, msg.id, msg.to, group);
-        if (!admitted.ok) {
-          // wire-v1 knows no inbox_full: it hears the transient rate_limited, same wait.
-          const { code, message, retryAfterMs } = admitted.error;
-          if (mirror || code !== 'inbox_full') return reply(admitted);
-          return reply(fail('rate_limited', message, retryAfterMs));
-        }
-        /** The entry as its recipients get it. */
-        const pushOf = (placed: {
-          ts: number;
-          seq: number;
-          conv: ConversationId;
-          reply?: LogMsgN['reply'];
-        }): LogMsgN => {
-          const { ts, seq, conv, reply: quoted } = placed;
-          const push: LogMsgN = { id: msg.id, from: me, to: msg.to, body: msg.body, ts, seq, conv };
-          if (quoted) push.reply = quoted;
-          return push;
-        };
-        // Pushed to the recipient as soon as the message has its place, while
-        // its commit is still on the way: msg:A waits for the commit, and if the
-        // server dies first the sender retransmits the same id and the
-        // recipient deduplicates (docs/PROTOCOL.md §4, "msg:N before the commit").
-        let pushedTo: 'online' | 'offline' | undefined;
-        const result = await writer.run('storeMessage', [me, device, msg, Date.now()], (r) => {
-          if (r.kind !== 'stored') return;
-          const push = pushOf(r);
-          if (group) {
-            pushes.toPeople(r.recipients, push);
-            pushedTo = 'online';
-          } else if (presence.isOnline(msg.to)) {
-            pushes.msgN(msg.to, push);
-            pushedTo = 'online';
-          } else pushedTo = 'offline';
-        });
-        limits.settled(me, msg.to, group, admitted, result);
-        if (result.kind === 'conflict') {
-          return reply(fail('id_conflict', 'this id names a different message'));
-        }
-        if (result.kind === 'not_member') return reply(fail('not_found', 'no such group'));
-        if (result.kind === 'bad_reply') {
-          return reply(fail('not_found', 'reply: no such message in this conversation'));
-        }
-        const { ts, seq, conv } = result;
-        typingAt.delete(conv); // typing after this is typing the next message
-        // msg:A only now: the transaction holding the message has committed.
-        reply(mirror ? { ok: true, id: msg.id, ts, seq, conv } : { ok: true, id: msg.id, ts });
-        const push = pushOf(result);
-        if (group) {
-          if (result.kind === 'stored') {
-            // The sender's other devices also get where it stands, which only they need.
-            const state = result.recipients.some((u) => presence.isOnline(u)) ? 'sent' : 'stored';
-            pushes.toOtherDevices(me, device, mirror, {
-              ...push,
-              state,
-              receipt: { recipients: result.recipients.length, delivered: 0, read: 0 },
-            });
-          }
-          // Where it stands comes as a receipt (also for a retransmission).
-          receipts.touch(me, conv, seq);
-          return;
-        }
-        if (result.kind === 'stored') {
-          if (msg.to !== me) {
-            // The person's other devices show it as their own outgoing message.
-            pushes.toOtherDevices(me, device, mirror, {
-              ...push,
-              state: pushedTo === 'online' ? 'sent' : 'stored',
-            });
-          }
-          if (pushedTo === 'offline') {
-            pushes.ackN(me, { id: msg.id, to: msg.to, offline: true, ts, seq, conv });
-          }
-          return;
-        }
-        // A retransmission of a stored message: tell the sender where it stands.
-        if (result.delivered) {
-          notifyDelivered({
-            sender: me,
-            id: msg.id,
-            recipient: msg.to,
-            ts,
-            seq,
-            conv,
-            byRecipient: true,
-            group: false,
-          });
-        } else if (presence.isOnline(msg.to)) {
-          pushes.msgN(msg.to, push);
-        } else {
-          pushes.ackN(me, { id: msg.id, to: msg.to, offline: true, ts, seq, conv });
-        }
-      }),
-    );
-
-    socket.on(
-      'ack:R',
-      handler(log, 'ack:R', async (payload, reply) => {
-        const parsed = parseWith(ackRSchema, payload);
-        if (!parsed.ok) return reply(parsed);
-        const { from, id } = parsed.value;
-        const compactNow = ++socket.data.acksSinceCompact >= COMPACT_EVERY;
-        if (compactNow) socket.data.acksSinceCompact = 0;
-        // Through the writer, after whatever was submitted before: a message
-        // pushed before its commit is there to confirm. The device persisted
-        // the message before sending ack:R, so ack:A and ack:N need not wait
-        // for this write to reach the disk: if it is lost in a crash, the
-        // message is offered again and deduplicated.
-        const confirmation = await writer.run(
-          'confirm',
-          [scope, from, id, Date.now(), compactNow],
-          (c) => {
-            if (!c) return reply(fail('not_found', 'no such message for you'));
-            if (c.first && c.byRecipient && !c.group) limits.delivered(c.recipient);
-            reply({ ok: true });
-            if (c.byRecipient && !c.group) notifyDelivered(c);
-          },
-        );
-        // Group receipts are counted from what has committed.
-        if (confirmation?.byRecipient && confirmation.group) {
-          receipts.touch(confirmation.sender, confirmation.conv, confirmation.seq);
-        }
-      }),
-    );
-
-    socket.on(
-      'offline:R',
-      handler(log, 'offline:R', async (payload, reply) => {
-        const parsed = parseWith(offlineRSchema, payload === undefined ? {} : payload);
-        if (!parsed.ok) return reply(parsed);
-        const limit = parsed.value.limit ?? OFFLINE_DEFAULT_LIMIT;
-        const previous = pulls.get(device) ?? Promise.resolve();
-        const mine = previous.then(async () => {
-          // After this device's earlier confirmations have committed (the
-          // first page also moves its cursor), read what has committed.
-          if (socket.data.offlineCursor === 0) await writer.run('compact', [scope]);
-          else await writer.barrier();
-          const page = store.streamPage(scope, socket.data.offlineCursor, limit, PAGE_BUDGET);
-          socket.data.offlineCursor = page.more ? page.lastGseq : 0;
-          const messages = page.rows.map((r) => {
-            const push = toPush(r as LogRow & { body: string }, me);
-            return mirror ? push : v1MsgN(push);
-          });
-          reply({ ok: true, messages, more: page.more });
-        });
-        const settled = mine.catch(() => undefined);
-        pulls.set(device, settled);
-        void settled.then(() => {
-          if (pulls.get(device) === settled) pulls.delete(device);
-        });
-        await mine;
-      }),
-    );
-
-    socket.on(
-      'offlineack:R',
-      handler(log, 'offlineack:R', async (payload, reply) => {
-        const parsed = parseWith(offlineackRSchema, payload);
-        if (!parsed.ok) return reply(parsed);
-        const done = await writer.run('confirmMany', [scope, parsed.value.ids, Date.now()]);
-        for (const c of done)
-          if (c.first && c.byRecipient && !c.group) limits.delivered(c.recipient);
-        reply({ ok: true });
-        for (const c of done) confirmed(c);
-      }),
-    );
-
-    socket.on(
-      'conv:list',
-      handler(log, 'conv:list', async (payload, reply) => {
-        const parsed = parseWith(convListRSchema, payload);
-        if (!parsed.ok) return reply(parsed);
-        reply({ ok: true, conversations: store.conversationsOf(me) });
-      }),
-    );
-
-    socket.on(
-      'history:R',
-      handler(log, 'history:R', async (payload, reply) => {
-        const parsed = parseWith(historyRSchema, payload);
-        if (!parsed.ok) return reply(parsed);
-        const { conv, before, limit } = parsed.value;
-        if (!store.isMember(conv, me)) return reply(fail('not_found', 'no such conversation'));
-        const page = store.history(conv, me, before, limit ?? HISTORY_DEFAULT_LIMIT, PAGE_BUDGET);
-        const messages = page.rows.map((r): HistoryEntry => {
-          if (r.body !== null) return toPush(r as LogRow & { body: string }, me);
-          const { body: _gone, ...entry } = toPush({ ...r, body: '' }, me);
-          return entry;
-        });
-        reply({ ok: true, messages, more: page.more });
-      }),
-    );
-
-    socket.on(
-      'read:R',
-      handler(log, 'read:R', async (payload, reply) => {
-        const parsed = parseWith(readRSchema, payload);
-        if (!parsed.ok) return reply(parsed);
-        const { conv, seq } = parsed.value;
-        if (!store.isMember(conv, me)) return reply(fail('not_found', 'no such conversation'));
-        const moved = await writer.run('markRead', [conv, me, seq, Date.now()]);
-        if (!moved) return reply(fail('not_found', 'no such conversation'));
-        const { previous, ...state } = moved;
-        reply({ ok: true, ...state });
-        socket.to(mirrorRoom(me)).emit('read:N', state);
-        receipts.readMoved(conv, me, previous, state.readSeq);
-      }),
-    );
-
-    socket.on(
-      'status:R',
-      handler(log, 'status:R', async (payload, reply) => {
-        const parsed = parseWith(statusRSchema, payload);
-        if (!parsed.ok) return reply(parsed);
-        const states = parsed.value.ids.flatMap((id) => {
-          const found = receipts.ofMessage(me, id);
-          return found ? [{ id, ...found }] : [];
-        });
-        reply({ ok: true, states });
-      }),
-    );
-
-    socket.on(
-      'info:R',
-      handler(log, 'info:R', async (payload, reply) => {
-        const parsed = parseWith(infoRSchema, payload);
-        if (!parsed.ok) return reply(parsed);
-        const recipients = receipts.info(me, parsed.value.conv, parsed.value.id);
-        if (!recipients) return reply(fail('not_found', 'no such message of yours'));
-        reply({ ok: true, recipients });
-      }),
-    );
-
-    socket.on(
-      'typing:R',
-      handler(log, 'typing:R', async (payload, reply) => {
-        const parsed = parseWith(typingRSchema, payload);
-        if (!parsed.ok) return reply(parsed);
-        const conv: ConversationId = parsed.value.conv;
-        const group = isGroupId(conv);
-        if (group ? !store.isCurrentMember(conv, me) : !store.isMember(conv, me)) {
-          return reply(fail('not_found', 'no such conversation'));
-        }
-        reply({ ok: true });
-        const now = Date.now();
-        if (now - (typingAt.get(conv) ?? 0) < TYPING_SERVER_MIN_INTERVAL_MS) return;
-        typingAt.set(conv, now);
-        const others = group ? store.currentMembers(conv) : [directPeer(conv, me) ?? me];
-        const rooms = others.filter((u) => u !== me).map(mirrorRoom);
-        if (rooms.length > 0) io.to(rooms).emit('typing:N', { conv, from: me });
-      }),
-    );
-
-    socket.on(
-      'ping:R',
-      handler(log, 'ping:R', async (_payload, reply) => {
-        reply({ ok: true });
-      }),
-    );
-
-    attachGroupHandlers(socket, deps, mirror);
+    for (const [event, fn] of handlers) socket.on(event as 'msg:R', fn as never);
   });
 }
