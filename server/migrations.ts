@@ -219,4 +219,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE messages ADD COLUMN reply_id TEXT;
   ALTER TABLE messages ADD COLUMN reply_excerpt TEXT;
   `,
+  // v6 (issue 12): a device's stream read through indexes (store.ts, unconfirmedGseqs):
+  // the messages to a person and the person's own, each in store order, so that
+  // catching a device up or moving its cursor costs what its stream holds, not
+  // a scan of everything stored since.
+  `
+  CREATE INDEX messages_recipient ON messages (recipient, gseq);
+  CREATE INDEX messages_sender ON messages (sender, gseq);
+  CREATE INDEX periods_user ON periods (user_id, conv);
+  `,
 ];

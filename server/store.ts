@@ -161,18 +161,6 @@ const IN_PERIOD = inPeriodOf(':user');
 const MEMBER_SAW = `(c.kind = 'direct' OR ${inPeriodOf('mb.user_id')})`;
 
 /**
- * A stream condition on `m` for `:user`, `:device`: wire-v1 devices get what
- * is addressed to the person; protocol-2 devices also group messages of their
- * membership periods and the person's own messages from other devices.
- */
-function streamCondition(mirror: boolean): string {
-  return mirror
-    ? `(m.recipient = :user OR m.sender = :user OR ${IN_PERIOD})
-       AND NOT (m.sender_device IS :device AND m.recipient != :user AND m.kind = 'text')`
-    : 'm.recipient = :user';
-}
-
-/**
  * Cuts `rows` (fetched with one row beyond `limit`) to a page: at most
  * `limit` rows and `maxBytes` on the wire, never less than one row. Returns
  * whether rows were left out.
@@ -249,16 +237,43 @@ export class Store {
       }
     }
     const db = this.db;
-    /** What a device has not confirmed of its stream after `:after`, in store order. */
-    const unconfirmed = (columns: string, mirror: boolean) =>
-      `SELECT ${columns} FROM messages m
-       WHERE m.gseq > :after AND ${streamCondition(mirror)} AND m.body IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM device_acks a WHERE a.device_id = :device AND a.gseq = m.gseq)
-       ORDER BY m.gseq`;
+    /**
+     * The gseqs of what a device has not confirmed of its stream after
+     * `:after`, at most `:limit`. A device's stream: wire-v1 devices get what
+     * is addressed to the person; protocol-2 devices also the group messages
+     * of their membership periods and the person's own messages from other
+     * devices. Each part walks an index of its own — messages to the
+     * person (`messages_recipient`), the person's own (`messages_sender`),
+     * those of their groups' periods (`messages_recipient` per group) — so
+     * a device far behind on a busy server costs what its own stream holds,
+     * not a scan of everything stored since its cursor.
+     */
+    const unconfirmedGseqs = (mirror: boolean) => {
+      const open = `m.body IS NOT NULL AND m.gseq > :after
+        AND NOT EXISTS (SELECT 1 FROM device_acks a WHERE a.device_id = :device AND a.gseq = m.gseq)`;
+      const notWrittenHere = `NOT (m.sender_device IS :device AND m.recipient != :user AND m.kind = 'text')`;
+      const parts = [
+        `SELECT m.gseq FROM messages m WHERE m.recipient = :user AND ${open} ORDER BY m.gseq LIMIT :limit`,
+      ];
+      if (mirror) {
+        parts.push(
+          `SELECT m.gseq FROM messages m WHERE m.sender = :user AND ${notWrittenHere} AND ${open}
+           ORDER BY m.gseq LIMIT :limit`,
+          // CROSS JOIN: the person's periods drive, each group's messages found by index.
+          `SELECT m.gseq FROM periods p CROSS JOIN messages m ON m.recipient = p.conv
+             AND m.seq >= p.from_seq AND (p.until_seq IS NULL OR m.seq <= p.until_seq)
+           WHERE p.user_id = :user AND ${notWrittenHere} AND ${open} ORDER BY m.gseq LIMIT :limit`,
+        );
+      }
+      return parts.map((part) => `SELECT gseq FROM (${part})`).join(' UNION ');
+    };
     const streamPart = (mirror: boolean) =>
-      db.prepare(`${unconfirmed(LOG_COLUMNS, mirror)} LIMIT :limit`);
+      db.prepare(
+        `SELECT ${LOG_COLUMNS} FROM messages m WHERE m.gseq IN (${unconfirmedGseqs(mirror)})
+         ORDER BY m.gseq LIMIT :limit`,
+      );
     const firstUnconfirmed = (mirror: boolean) =>
-      db.prepare(`${unconfirmed('m.gseq', mirror)} LIMIT 1`).pluck();
+      db.prepare(`SELECT min(gseq) FROM (${unconfirmedGseqs(mirror)})`).pluck();
     this.stmts = {
       insertUser: db.prepare(
         `INSERT INTO users (id, username, display_name, password_hash, created_at, is_admin)
@@ -775,11 +790,11 @@ export class Store {
   compact(scope: StreamScope): number {
     const device = this.device(scope.deviceId);
     if (!device) return 0;
-    const params = { after: device.cursor, user: scope.userId, device: scope.deviceId };
+    const params = { after: device.cursor, user: scope.userId, device: scope.deviceId, limit: 1 };
     const first = (
       scope.mirror ? this.stmts.firstUnconfirmedMirror : this.stmts.firstUnconfirmedDirect
-    ).get(params) as number | undefined;
-    const cursor = first === undefined ? (this.stmts.topGseq.get() as number) : first - 1;
+    ).get(params) as number | null | undefined;
+    const cursor = first == null ? (this.stmts.topGseq.get() as number) : first - 1;
     if (cursor > device.cursor) {
       this.stmts.setCursor.run(cursor, scope.deviceId, cursor);
       this.stmts.dropAcksUpTo.run(scope.deviceId, cursor);

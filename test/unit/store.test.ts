@@ -240,6 +240,31 @@ describe('store', () => {
     store.close();
   });
 
+  it("reads a device's stream through indexes: never a scan of everything stored since its cursor", () => {
+    const { store } = open();
+    const stmts = (store as unknown as { stmts: Record<string, { source: string }> }).stmts;
+    for (const name of [
+      'streamMirror',
+      'streamDirect',
+      'firstUnconfirmedMirror',
+      'firstUnconfirmedDirect',
+    ]) {
+      const plan = (
+        store.db
+          .prepare(`EXPLAIN QUERY PLAN ${stmts[name]!.source}`)
+          .all({ after: 0, user: 'alice', device: 'a1', limit: 10 }) as { detail: string }[]
+      ).map((r) => r.detail);
+      const reads = plan.filter((d) => /^(SCAN|SEARCH) m\b/.test(d));
+      expect(reads.length, name).toBeGreaterThan(0);
+      for (const read of reads) {
+        // An index range of one person's messages, or one row by its gseq (the page's own rows).
+        expect(read, `${name}: ${plan.join(' | ')}`).toMatch(
+          /USING INDEX messages_(recipient|sender) \((recipient|sender)=\? AND gseq>\?\)|USING INTEGER PRIMARY KEY \(rowid=\?\)$/,
+        );
+      }
+    }
+  });
+
   it('bounds a page by bytes as well as by count, never below one message', () => {
     const { store } = open();
     const bob1 = device(store, 'bob', 'bob1');
