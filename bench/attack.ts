@@ -19,10 +19,11 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { register } from '../client/api';
-import { PROTOCOL_VERSION, type Session } from '../protocol';
+import type { Session } from '../protocol';
 import { percentile } from './stats';
+import { connect } from './rawSocket';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -120,19 +121,6 @@ function sampler(url: string, pid: number) {
       };
     },
   };
-}
-
-function connect(url: string, token: string): Promise<Socket> {
-  const socket = io(url, {
-    auth: { token, protocol: PROTOCOL_VERSION },
-    transports: ['websocket'],
-    forceNew: true,
-    reconnection: false,
-  });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
 }
 
 function ask(socket: Socket, event: string, payload: unknown): Promise<Answer> {

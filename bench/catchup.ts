@@ -14,7 +14,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { io, type Socket } from 'socket.io-client';
 import { login, register } from '../client/api';
 import { ImClient } from '../client/imClient';
 import { MemoryStorage } from '../client/memoryStorage';
@@ -23,10 +22,10 @@ import {
   historyASchema,
   HISTORY_MAX_LIMIT,
   offlineA2Schema,
-  PROTOCOL_VERSION,
 } from '../protocol';
 import { createImServer } from '../server/index';
 import { UNLIMITED_OPTIONS } from './unlimited';
+import { connect } from './rawSocket';
 
 const { values } = parseArgs({
   options: {
@@ -37,19 +36,6 @@ const { values } = parseArgs({
 const COUNT = Number(values.messages);
 const BODY = Number(values.body);
 const PASSWORD = 'correct horse battery';
-
-function connect(url: string, token: string): Promise<Socket> {
-  const socket = io(url, {
-    auth: { token, protocol: PROTOCOL_VERSION },
-    transports: ['websocket'],
-    forceNew: true,
-    reconnection: false,
-  });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
-}
 
 const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
 const summary = (sizes: number[]) =>

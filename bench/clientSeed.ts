@@ -1,6 +1,9 @@
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { register } from '../client/api';
-import { PROTOCOL_VERSION, type Session } from '../protocol';
+import type { Session } from '../protocol';
+import { connect } from './rawSocket';
+
+export { connect };
 
 /** Password of every bench account. */
 export const PASSWORD = 'correct horse battery';
@@ -25,20 +28,6 @@ export async function registerAll(url: string, usernames: string[]): Promise<Ses
   };
   await Promise.all(Array.from({ length: 8 }, worker));
   return sessions;
-}
-
-/** A raw protocol-2 Socket.IO connection for `token`. */
-export function connect(url: string, token: string): Promise<Socket> {
-  const socket = io(url, {
-    auth: { token, protocol: PROTOCOL_VERSION },
-    transports: ['websocket'],
-    forceNew: true,
-    reconnection: false,
-  });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
 }
 
 const WORDS =

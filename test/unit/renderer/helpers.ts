@@ -2,7 +2,8 @@ import { vi } from 'vitest';
 import type { DOMWrapper, VueWrapper } from '@vue/test-utils';
 import { createPinia, setActivePinia, type Pinia } from 'pinia';
 import type { Plugin } from 'vue';
-import type { StoredMessage } from '../../../client/storage';
+import { compareMessages } from '../../../client/order';
+import type { HistoryQuery, StoredMessage } from '../../../client/storage';
 import type { OutStatus } from '../../../client/status';
 import { directConversationId } from '../../../protocol';
 import { createAppI18n, type AppI18n, type AppLocale } from '../../../renderer/src/i18n';
@@ -71,4 +72,16 @@ export function fakeViewport(height = 600): void {
     configurable: true,
     get: () => 800,
   });
+}
+
+/** A history source over `all` (newest first, strictly before the cursor) that counts its pages. */
+export function historyOf(all: StoredMessage[]) {
+  const sorted = [...all].sort((a, b) => compareMessages(b, a));
+  const source = async (_conv: string, q: HistoryQuery): Promise<StoredMessage[]> => {
+    source.pages++;
+    const before = q.before;
+    return sorted.filter((m) => !before || compareMessages(m, before) < 0).slice(0, q.limit);
+  };
+  source.pages = 0;
+  return source;
 }

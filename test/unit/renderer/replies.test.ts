@@ -9,30 +9,17 @@
 import { flushPromises, mount } from '@vue/test-utils';
 import { describe, expect, it, vi } from 'vitest';
 import { nextTick } from 'vue';
-import { compareMessages } from '../../../client/order';
-import type { HistoryQuery, StoredMessage } from '../../../client/storage';
+import type { StoredMessage } from '../../../client/storage';
 import ComposerBox from '../../../renderer/src/components/ComposerBox.vue';
 import MessageBubble from '../../../renderer/src/components/MessageBubble.vue';
 import MessageMenu from '../../../renderer/src/components/MessageMenu.vue';
 import { PAGE_SIZE, useConversationStore } from '../../../renderer/src/stores/conversation';
-import { message, PEER_CONV, plugins } from './helpers';
+import { message, PEER_CONV, plugins, historyOf } from './helpers';
 
 // The real picker (and its data) runs in the browser e2e (19); here it is a plain element.
 vi.mock('../../../renderer/src/lib/emojiPicker', () => ({
   loadEmojiPicker: async () => document.createElement('div'),
 }));
-
-/** A history source over `all` (newest first, strictly before the cursor) that counts its pages. */
-function historyOf(all: StoredMessage[]) {
-  const sorted = [...all].sort((a, b) => compareMessages(b, a));
-  const source = async (_conv: string, q: HistoryQuery): Promise<StoredMessage[]> => {
-    source.pages++;
-    const before = q.before;
-    return sorted.filter((m) => !before || compareMessages(m, before) < 0).slice(0, q.limit);
-  };
-  source.pages = 0;
-  return source;
-}
 
 describe('a reply in the history', () => {
   it('shows the quote (who, what) above the text, and a click asks to jump to its seq', async () => {

@@ -4,26 +4,12 @@
  * until the first unread one is there, so the divider can go above it.
  */
 import { describe, expect, it } from 'vitest';
-import { compareMessages } from '../../../client/order';
-import type { HistoryQuery, StoredMessage } from '../../../client/storage';
 import {
   MAX_UNREAD_PAGES,
   PAGE_SIZE,
   useConversationStore,
 } from '../../../renderer/src/stores/conversation';
-import { message, PEER_CONV, plugins } from './helpers';
-
-/** A history source over `all` (newest first, strictly before the cursor) that counts its pages. */
-function historyOf(all: StoredMessage[]) {
-  const sorted = [...all].sort((a, b) => compareMessages(b, a));
-  const source = async (_conv: string, q: HistoryQuery): Promise<StoredMessage[]> => {
-    source.pages++;
-    const before = q.before;
-    return sorted.filter((m) => !before || compareMessages(m, before) < 0).slice(0, q.limit);
-  };
-  source.pages = 0;
-  return source;
-}
+import { message, PEER_CONV, plugins, historyOf } from './helpers';
 
 /** `read` read messages, then `unread` incoming unread ones. */
 function conversation(read: number, unread: number) {
