@@ -21,12 +21,20 @@ import {
   type WriterData,
 } from './writerProtocol';
 
+/** WAL pages after which the writer's commit checkpoints (about 40 MB). */
+const WAL_CHECKPOINT_PAGES = 10_000;
+
 const { dataDir, killBeforeCommit, port } = workerData as WriterData & { port: MessagePort };
 const post = (message: FromWriter) => port.postMessage(message);
 
 let ctx: WriterContext;
 try {
   const store = new Store(dataDir, { secondary: true });
+  // A checkpoint (copying the WAL into the database, two fsyncs) every
+  // 10,000 pages instead of SQLite's 1,000: each page is copied once however
+  // many batches changed it, and the writer stops for it a tenth as often
+  // (writer alone, 50 messages a batch: 82–88 → 70–74 µs a message).
+  store.db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
   ctx = {
     store,
     groups: new Groups(store.db, store),

@@ -61,6 +61,33 @@ describe('GroupCommit: one transaction per tick, promises settle after the commi
     expect(commit.commits).toBe(1);
   });
 
+  it('runs a batch without failures once, with no savepoints; one failure runs it again, each write in its own', async () => {
+    const calls: string[] = [];
+    const counted = (k: string, v: number) => () => {
+      calls.push(k);
+      return insert(k, v)();
+    };
+    await Promise.all([commit.run(counted('a', 1)), commit.run(counted('b', 2))]);
+    expect(calls).toEqual(['a', 'b']);
+    expect(commit.reruns).toBe(0);
+
+    calls.length = 0;
+    const c = commit.run(counted('c', 3));
+    const bad = commit.run(() => {
+      calls.push('bad');
+      db.prepare('INSERT INTO t (k, v) VALUES (?, ?)').run('half', 0);
+      throw new Error('boom');
+    });
+    const d = commit.run(counted('d', 4));
+    await expect(bad).rejects.toThrow('boom');
+    await expect(Promise.all([c, d])).resolves.toEqual([1, 1]);
+    // First run stopped at the failure and rolled back; the second decided each.
+    expect(calls).toEqual(['c', 'bad', 'c', 'bad', 'd']);
+    expect(commit.reruns).toBe(1);
+    expect(commit.commits).toBe(2);
+    expect(committed()).toEqual([{ k: 'a' }, { k: 'b' }, { k: 'c' }, { k: 'd' }]);
+  });
+
   it('rejects each write that finds the database locked, and works again once it is free', async () => {
     const lock = new Database(file());
     lock.exec('BEGIN IMMEDIATE');
