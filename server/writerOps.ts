@@ -37,6 +37,9 @@ export interface NewDevice {
 /** A token hash as it crosses threads (a Buffer arrives as a plain Uint8Array). */
 const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 
+/** WAL pages after which the writer's commit checkpoints (about 40 MB; SQLite's default is 1,000). */
+export const WAL_CHECKPOINT_PAGES = 10_000;
+
 /** Live confirmations after which a device's cursor is moved forward (`confirm`). */
 export const COMPACT_EVERY = 32;
 

@@ -11,7 +11,7 @@ import { Groups } from './groups';
 import { Invites } from './invites';
 import { ResetCodes } from './resetCodes';
 import { Store } from './store';
-import { WRITE_OPS, type WriterContext } from './writerOps';
+import { WAL_CHECKPOINT_PAGES, WRITE_OPS, type WriterContext } from './writerOps';
 import {
   toWireError,
   type FromWriter,
@@ -20,9 +20,6 @@ import {
   type WireError,
   type WriterData,
 } from './writerProtocol';
-
-/** WAL pages after which the writer's commit checkpoints (about 40 MB). */
-const WAL_CHECKPOINT_PAGES = 10_000;
 
 const { dataDir, killBeforeCommit, port } = workerData as WriterData & { port: MessagePort };
 const post = (message: FromWriter) => port.postMessage(message);
