@@ -214,6 +214,10 @@ export default {
   failed: {
     notice: 'No messages not delivered | 1 message not delivered | {count} messages not delivered',
     resendAll: 'Resend all',
+    whileAway:
+      'While you were offline, no messages failed. | While you were offline, 1 message could not be delivered: | While you were offline, {count} messages could not be delivered:',
+    openChat: 'Open {name} ({count})',
+    dismiss: 'Dismiss',
   },
   settings: {
     displayName: 'Display name',

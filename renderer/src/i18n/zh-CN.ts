@@ -212,6 +212,10 @@ const zh: Shape<typeof en> = {
   failed: {
     notice: '没有未送达的消息 | 1 条消息未送达 | {count} 条消息未送达',
     resendAll: '全部重新发送',
+    whileAway:
+      '离线期间没有未送达的消息。 | 离线期间有 1 条消息未能送达： | 离线期间有 {count} 条消息未能送达：',
+    openChat: '打开 {name}（{count}）',
+    dismiss: '关闭',
   },
   settings: {
     displayName: '显示名称',

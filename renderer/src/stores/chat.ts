@@ -90,6 +90,8 @@ export const useChatStore = defineStore('chat', () => {
   /** Conversation summaries by contact-list entry (user id or group id). */
   const summaries = shallowRef(new Map<string, ConversationSummary>());
   const failed = shallowRef(new Map<string, StoredMessage>());
+  /** Keys of messages that failed while the connection was down (reported once it is back). */
+  const failedWhileAway = shallowRef(new Set<string>());
   /** The open entry: a person's user id or a group's id. */
   const activeId = ref<string | null>(null);
   const filter = ref('');
@@ -243,6 +245,42 @@ export const useChatStore = defineStore('chat', () => {
   );
 
   /** Failed messages of the open conversation (what its Resend-all notice offers). */
+  /**
+   * Once connected again: the conversations with messages that failed while
+   * the connection was down and are still not delivered (most first), until
+   * the person opens them or dismisses the prompt.
+   */
+  const awayFailures = computed<{ id: string; name: string; count: number }[]>(() => {
+    if (connection.value !== 'connected') return [];
+    const counts = new Map<string, number>();
+    for (const key of failedWhileAway.value) {
+      const m = failed.value.get(key);
+      if (!m || leftGroup(m.conv)) continue;
+      const entry = entryOf(m);
+      counts.set(entry, (counts.get(entry) ?? 0) + 1);
+    }
+    return [...counts]
+      .map(([id, count]) => ({
+        id,
+        count,
+        name: contacts.value.find((c) => c.id === id)?.name ?? nameOf(id),
+      }))
+      .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
+  });
+
+  /** Forgets what failed while away, for `entry` only or for every conversation. */
+  function dismissAwayFailures(entry?: string): void {
+    if (entry === undefined) {
+      failedWhileAway.value = new Set();
+      return;
+    }
+    const keep = [...failedWhileAway.value].filter((key) => {
+      const m = failed.value.get(key);
+      return m !== undefined && entryOf(m) !== entry;
+    });
+    failedWhileAway.value = new Set(keep);
+  }
+
   const activeFailedCount = computed(() =>
     activeId.value === null ? 0 : (failedByEntry.value.get(activeId.value) ?? 0),
   );
@@ -347,6 +385,7 @@ export const useChatStore = defineStore('chat', () => {
     users.value = [];
     summaries.value = new Map();
     failed.value = new Map();
+    failedWhileAway.value = new Set();
     activeId.value = null;
     groupInfos.value = new Map();
     filter.value = '';
@@ -358,6 +397,9 @@ export const useChatStore = defineStore('chat', () => {
 
   function trackFailed(m: StoredMessage): void {
     const has = failed.value.has(m.key);
+    if (m.status === 'failed' && !has && connection.value !== 'connected') {
+      failedWhileAway.value = new Set(failedWhileAway.value).add(m.key);
+    }
     if (m.status === 'failed' && !has) failed.value = new Map(failed.value).set(m.key, m);
     else if (m.status !== 'failed' && has) {
       const next = new Map(failed.value);
@@ -430,6 +472,8 @@ export const useChatStore = defineStore('chat', () => {
   /** Opens a person's or a group's conversation (null closes it). */
   async function openConversation(id: string | null): Promise<void> {
     activeId.value = id;
+    // Its own notice now says what failed there.
+    if (id !== null && failedWhileAway.value.size > 0) dismissAwayFailures(id);
     const client = engine.value;
     const conv = id === null ? undefined : convOf(id);
     if (!client || id === null || !conv) {
@@ -512,6 +556,7 @@ export const useChatStore = defineStore('chat', () => {
     users,
     summaries,
     failed,
+    failedWhileAway,
     activeId,
     activeConv,
     filter,
@@ -526,6 +571,8 @@ export const useChatStore = defineStore('chat', () => {
     failedCount,
     failedByEntry,
     activeFailedCount,
+    awayFailures,
+    dismissAwayFailures,
     retryBudget,
     nameOf,
     start,

@@ -3,9 +3,11 @@
  * draft (switching and reloading); while the server is away no contact is
  * shown online; messages that fail are counted per conversation
  * (`data-failed`), and `Resend all` resends only the open conversation's;
- * closing a dialog gives focus back to its opener.
+ * once connected again, a prompt names the conversations whose messages
+ * failed while away; closing a dialog gives focus back to its opener.
  */
 import { expect, test } from '@playwright/test';
+import { audit } from './support/axe';
 import { useScenarioServer } from './support/server';
 import {
   connection,
@@ -88,6 +90,16 @@ test('drafts per conversation, presence while offline, failures per conversation
   await server.start();
   await expect(connection(a)).toHaveAttribute('data-state', 'connected', { timeout: 30_000 });
   await expect(contact(a, nameB)).toHaveAttribute('data-online', 'true');
+  // Back online, a prompt names what failed while away and is not in sight: Carol's
+  // (Bob's two were seen in his open conversation).
+  const away = a.getByTestId('away-failures');
+  await expect(away).toContainText('While you were offline, 1 message could not be delivered');
+  await expect(away.getByRole('button', { name: `Open ${nameC} (1)` })).toBeVisible();
+  await expect(away.getByRole('button', { name: `Open ${nameB} (2)` })).toHaveCount(0);
+  await audit(a, 'failed while away');
+  await away.getByRole('button', { name: `Open ${nameC} (1)` }).click();
+  await expect(a.getByTestId('failed-notice')).toContainText('1 message not delivered');
+  await expect(away).toHaveCount(0);
   await a.reload();
   await expect(connection(a)).toHaveAttribute('data-state', 'connected', { timeout: 30_000 });
   await expect(contact(a, nameB)).toHaveAttribute('data-failed', '2');

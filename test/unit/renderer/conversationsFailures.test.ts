@@ -3,7 +3,7 @@ import { flushPromises, mount } from '@vue/test-utils';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { defineComponent, h, ref } from 'vue';
 import type { ConversationSummary } from '../../../client/storage';
-import { directConversationId, type ConversationId } from '../../../protocol';
+import type { ConversationId } from '../../../protocol';
 import ConnectionBanner from '../../../renderer/src/components/ConnectionBanner.vue';
 import ContactList from '../../../renderer/src/components/ContactList.vue';
 import ConversationPane from '../../../renderer/src/components/ConversationPane.vue';
@@ -11,28 +11,23 @@ import ModalDialog from '../../../renderer/src/components/ModalDialog.vue';
 import { useChatStore } from '../../../renderer/src/stores/chat';
 import { useConversationStore } from '../../../renderer/src/stores/conversation';
 import { draftKey, useDraftsStore } from '../../../renderer/src/stores/drafts';
-import { dialogOf, fakeViewport, message, plugins, PEER_CONV } from './helpers';
+import {
+  CAROL_CONV,
+  dialogOf,
+  failedTo,
+  fakeViewport,
+  message,
+  plugins,
+  PEER_CONV,
+} from './helpers';
 
 const SERVER = 'http://server.test:7420';
-const CAROL_CONV = directConversationId('me', 'carol');
 
 beforeAll(() => fakeViewport());
 beforeEach(() => localStorage.clear());
 afterEach(() => {
   document.body.innerHTML = '';
 });
-
-/** A failed message of mine to `peer` (default) or to carol. */
-function failedTo(id: string, to: 'peer' | 'carol' = 'peer') {
-  return message({
-    id,
-    to,
-    peer: to,
-    conv: to === 'peer' ? PEER_CONV : CAROL_CONV,
-    status: 'failed',
-    seq: undefined,
-  });
-}
 
 /** Signed in as `me` with contacts peer and carol; `failed` are the failed messages. */
 function signedIn(failed: ReturnType<typeof failedTo>[] = [], online = true) {

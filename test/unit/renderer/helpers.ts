@@ -85,3 +85,18 @@ export function historyOf(all: StoredMessage[]) {
   source.pages = 0;
   return source;
 }
+
+/** carol's conversation with me (the second contact of the failure tests). */
+export const CAROL_CONV = directConversationId('me', 'carol');
+
+/** A failed message of mine to `peer` (default) or to carol. */
+export function failedTo(id: string, to: 'peer' | 'carol' = 'peer'): StoredMessage {
+  return message({
+    id,
+    to,
+    peer: to,
+    conv: to === 'peer' ? PEER_CONV : CAROL_CONV,
+    status: 'failed',
+    seq: undefined,
+  });
+}
