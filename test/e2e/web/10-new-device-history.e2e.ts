@@ -7,6 +7,7 @@
 import { expect, test } from '@playwright/test';
 import { io } from 'socket.io-client';
 import { register } from '../../../client/api';
+import { directConversationId } from '../../../protocol';
 import { useScenarioServer } from './support/server';
 import {
   contact,
@@ -46,6 +47,12 @@ test('a new device shows recent history and loads older pages as the person scro
       .timeout(10_000)
       .emitWithAck('msg:R', { id: `h${i}`, to: to.userId, body: `Old #${i}` });
   }
+  // Alice's other device has read it all: the new device opens at the newest message
+  // (with unread messages it would open at the first unread, issue 11's divider).
+  const read = await sockets[0]!
+    .timeout(10_000)
+    .emitWithAck('read:R', { conv: directConversationId(alice.userId, bob.userId), seq: COUNT });
+  expect(read).toMatchObject({ ok: true, readSeq: COUNT });
   for (const s of sockets) s.close();
 
   const page = await signIn(browser, server.url, nameA);
