@@ -244,7 +244,6 @@ export const useChatStore = defineStore('chat', () => {
     () => [...failed.value.values()].filter((m) => !leftGroup(m.conv)).length,
   );
 
-  /** Failed messages of the open conversation (what its Resend-all notice offers). */
   /**
    * Once connected again: the conversations with messages that failed while
    * the connection was down and are still not delivered (most first), until
@@ -281,6 +280,7 @@ export const useChatStore = defineStore('chat', () => {
     failedWhileAway.value = new Set(keep);
   }
 
+  /** Failed messages of the open conversation (what its Resend-all notice offers). */
   const activeFailedCount = computed(() =>
     activeId.value === null ? 0 : (failedByEntry.value.get(activeId.value) ?? 0),
   );
