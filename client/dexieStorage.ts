@@ -101,8 +101,14 @@ export interface DexieDeps {
   IDBKeyRange: typeof IDBKeyRange;
 }
 
-class DexieBackend implements CacheBackend {
-  constructor(private readonly db: TicklineDb) {}
+/** The {@link CacheBackend} on IndexedDB: each `atomic` call is one Dexie transaction. */
+export class DexieBackend implements CacheBackend {
+  private readonly db: TicklineDb;
+
+  /** Opens (creating or upgrading) the database `name`. */
+  constructor(name: string, deps?: DexieDeps) {
+    this.db = new TicklineDb(name, deps);
+  }
 
   atomic<T>(fn: () => MaybePromise<T>): Promise<T> {
     return this.db.transaction(
@@ -186,6 +192,6 @@ class DexieBackend implements CacheBackend {
  */
 export class DexieStorage extends LogCache {
   constructor(name: string, deps?: DexieDeps) {
-    super(new DexieBackend(new TicklineDb(name, deps)));
+    super(new DexieBackend(name, deps));
   }
 }

@@ -313,6 +313,7 @@ export class ImClient {
     }
     const id = newMessageId();
     const now = Date.now();
+    const composedAt = this.outbox.stamp(now);
     const conv = group ? (to as ConversationId) : directConversationId(this.userId, to);
     const answered = options.reply;
     if (answered && (answered.conv !== conv || answered.seq === undefined || answered.kind)) {
@@ -327,11 +328,12 @@ export class ImClient {
       peer: group ? '' : to,
       direction: 'out',
       body,
-      ...positionOf(undefined, 0, now),
+      // Strictly after this device's earlier messages: the order written.
+      ...positionOf(undefined, 0, composedAt),
       status: 'pending',
       deadline: now + retryBudgetMs(this.policy),
       outbox: true,
-      composedAt: now,
+      composedAt,
     };
     if (answered?.seq !== undefined) {
       written.reply = {
@@ -341,7 +343,15 @@ export class ImClient {
         excerpt: replyExcerpt(answered.body),
       };
     }
-    const message = await this.storage.addOutgoing(written);
+    // Its place in this device's order is taken now, in the order `send` is called.
+    this.outbox.prepare(written);
+    let message: StoredMessage;
+    try {
+      message = await this.storage.addOutgoing(written);
+    } catch (error) {
+      this.outbox.forget(written.key);
+      throw error;
+    }
     // Typing again after this is a new message being typed: say so at once.
     this.typingSent.delete(conv);
     this.events.emit('status', message);
@@ -488,9 +498,13 @@ export class ImClient {
     return groupInfoASchema.parse(await this.request('group:info', { conv }));
   }
 
-  /** Who has one of the person's messages, and who read it, with times. */
-  async messageInfo(conv: ConversationId, id: string): Promise<InfoA['recipients']> {
-    return infoASchema.parse(await this.request('info:R', { conv, id })).recipients;
+  /**
+   * Who has one of the person's messages, and who read it, with times (only
+   * reads that may be shown: see `receiptsOff` and `readsHidden`).
+   */
+  async messageInfo(conv: ConversationId, id: string): Promise<Omit<InfoA, 'ok'>> {
+    const { ok: _ok, ...info } = infoASchema.parse(await this.request('info:R', { conv, id }));
+    return info;
   }
 
   /** One request: its answer when `ok`, else a {@link RequestError}. */

@@ -17,6 +17,7 @@ import {
   type ConversationDetails,
   type ConversationSummary,
   type AddOptions,
+  type AdvancePatch,
   type HistoryQuery,
   type PendingAck,
   type ServerEntry,
@@ -113,7 +114,7 @@ export class LogCache implements ClientStorage {
   advance(
     key: string,
     status: OutStatus,
-    patch: { ts?: number; seq?: number; deadline?: number } = {},
+    patch: AdvancePatch = {},
   ): Promise<StoredMessage | undefined> {
     return this.atomic(this.advanceRoutine(key, status, patch));
   }
@@ -295,15 +296,23 @@ export class LogCache implements ClientStorage {
   private *advanceRoutine(
     key: string,
     status: OutStatus,
-    patch: { ts?: number; seq?: number; deadline?: number },
+    patch: AdvancePatch,
   ): Routine<StoredMessage | undefined> {
     const [current] = yield* step(this.backend.getMessages([key]));
     if (!current?.status) return undefined;
     const next: StoredMessage = { ...current };
     let changed = false;
+    let moved = false;
     if (canAdvance(current.status, status)) {
       next.status = status;
       if (patch.deadline !== undefined) next.deadline = patch.deadline;
+      if (patch.composedAt !== undefined && next.seq === undefined && !next.legacy) {
+        // Written anew: after the newest message known now.
+        const row = yield* step(this.backend.getConversation(next.conv));
+        next.composedAt = patch.composedAt;
+        Object.assign(next, positionOf(undefined, row?.lastSeq ?? 0, patch.composedAt));
+        moved = true;
+      }
       changed = true;
     }
     if (patch.ts !== undefined && next.ts === undefined) {
@@ -317,7 +326,7 @@ export class LogCache implements ClientStorage {
     }
     if (!changed) return undefined;
     yield* step(this.backend.putMessages([next]));
-    if (next.seq !== current.seq) {
+    if (next.seq !== current.seq || moved) {
       const row =
         (yield* step(this.backend.getConversation(next.conv))) ??
         emptyConversation(next.conv, next.peer);

@@ -9,19 +9,36 @@ function toPosition(b: Bound) {
   return { posA: b[0], posB: b[1], key: b[2] };
 }
 
-class MemoryBackend implements CacheBackend {
+/**
+ * A {@link CacheBackend} in memory. Every call is synchronous, so a routine
+ * runs to its end without yielding (nothing else can run in between), and
+ * `atomic` undoes every write of a routine that throws: like an IndexedDB
+ * transaction, it happens whole or not at all.
+ */
+export class MemoryBackend implements CacheBackend {
   private readonly messages = new Map<string, StoredMessage>();
   /** Per conversation, messages in conversation order. */
   private readonly byConv = new Map<string, StoredMessage[]>();
   private readonly convs = new Map<string, Conversation>();
   private readonly meta = new Map<string, unknown>();
   private readonly acks = new Map<string, PendingAck>();
-  /**
-   * Every call is synchronous, so a routine runs to its end without
-   * yielding: nothing else can run in between.
-   */
+  /** While a routine runs: how to undo each write it made, in order. */
+  private undo: (() => void)[] | undefined;
+
   atomic<T>(fn: () => MaybePromise<T>): MaybePromise<T> {
-    return fn();
+    if (this.undo) return fn();
+    const undo: (() => void)[] = [];
+    this.undo = undo;
+    try {
+      const value = fn();
+      if (value instanceof Promise) throw new Error('a memory routine must not wait');
+      return value;
+    } catch (error) {
+      for (const step of undo.reverse()) step();
+      throw error;
+    } finally {
+      this.undo = undefined;
+    }
   }
 
   getMessages(keys: string[]): (StoredMessage | undefined)[] {
@@ -34,12 +51,14 @@ class MemoryBackend implements CacheBackend {
   putMessages(list: StoredMessage[]): void {
     for (const m of list) {
       const old = this.messages.get(m.key);
+      this.journal(() => {
+        const now = this.messages.get(m.key);
+        if (now) this.remove(now);
+        this.messages.delete(m.key);
+        if (old) this.place(old);
+      });
       if (old) this.remove(old);
-      const copy = { ...m };
-      this.messages.set(m.key, copy);
-      const ordered = this.byConv.get(m.conv) ?? [];
-      ordered.splice(insertionIndex(ordered, copy), 0, copy);
-      this.byConv.set(m.conv, ordered);
+      this.place({ ...m });
     }
   }
 
@@ -72,6 +91,7 @@ class MemoryBackend implements CacheBackend {
   }
 
   putConversation(row: Conversation): void {
+    this.journalMap(this.convs, row.conv);
     this.convs.set(row.conv, { ...row });
   }
 
@@ -84,15 +104,22 @@ class MemoryBackend implements CacheBackend {
   }
 
   setMeta(name: string, value: unknown): void {
+    this.journalMap(this.meta, name);
     this.meta.set(name, value);
   }
 
   putAcks(list: PendingAck[]): void {
-    for (const a of list) this.acks.set(a.key, { ...a });
+    for (const a of list) {
+      this.journalMap(this.acks, a.key);
+      this.acks.set(a.key, { ...a });
+    }
   }
 
   deleteAcks(keys: string[]): void {
-    for (const key of keys) this.acks.delete(key);
+    for (const key of keys) {
+      this.journalMap(this.acks, key);
+      this.acks.delete(key);
+    }
   }
 
   allAcks(): PendingAck[] {
@@ -100,6 +127,30 @@ class MemoryBackend implements CacheBackend {
   }
 
   close(): void {}
+
+  /** Inside `atomic`: remembers how to undo a write. */
+  private journal(undo: () => void): void {
+    this.undo?.push(undo);
+  }
+
+  /** Inside `atomic`: remembers `key`'s entry of `map` as it is now. */
+  private journalMap<V>(map: Map<string, V>, key: string): void {
+    if (!this.undo) return;
+    const had = map.has(key);
+    const old = map.get(key);
+    this.undo.push(() => {
+      if (had) map.set(key, old as V);
+      else map.delete(key);
+    });
+  }
+
+  /** Stores a message and puts it in its conversation's order. */
+  private place(m: StoredMessage): void {
+    this.messages.set(m.key, m);
+    const ordered = this.byConv.get(m.conv) ?? [];
+    ordered.splice(insertionIndex(ordered, m), 0, m);
+    this.byConv.set(m.conv, ordered);
+  }
 
   private remove(m: StoredMessage): void {
     const list = this.byConv.get(m.conv);

@@ -5,11 +5,18 @@ import {
   type AckN,
   type Answer,
   type ClientPolicy,
+  type ConversationId,
   type MessageRef,
   type MsgA,
   type MsgR,
 } from '../protocol';
-import { attemptTimeoutMs, sentRetryDelayMs, storedRecheckMs, throttleDelayMs } from './retry';
+import {
+  attemptTimeoutMs,
+  sentRetryCapMs,
+  sentRetryDelayMs,
+  storedRecheckMs,
+  throttleDelayMs,
+} from './retry';
 import { MIN_DELIVERY_RTO_MS, MIN_SERVER_RTO_MS, RttEstimator } from './rtt';
 import { canAdvance, type OutStatus } from './status';
 import { messageKey, type ClientStorage, type StoredMessage } from './storage';
@@ -58,6 +65,17 @@ interface Tracker {
   key: string;
   id: string;
   to: string;
+  conv: ConversationId;
+  /**
+   * Its place in the order this device wrote the conversation's messages
+   * (`composedAt`, strictly increasing per device; a resent message takes a
+   * new one, after everything written before the resend).
+   */
+  rank: number;
+  /** Since when the server has held it back for an earlier message of this device (`out_of_order`). */
+  heldSince: number | undefined;
+  /** Written but not stored yet: it has its place in the order, and is not sent until {@link Outbox.start}. */
+  prepared: boolean;
   body: string;
   /** A reply: the message it answers. */
   reply: MessageRef | undefined;
@@ -99,12 +117,23 @@ export const THROTTLE_NOTICE_MS = 1_000;
 export class Outbox {
   private readonly trackers = new Map<string, Tracker>();
   private closed = false;
+  private lastStamp = 0;
   /** `msg:R` → `msg:A`: how long the server takes to answer. */
   private readonly serverRtt = new RttEstimator(MIN_SERVER_RTO_MS);
   /** `msg:A` → `ack:N` of a direct message to an online recipient: how long delivery takes. */
   private readonly deliveryRtt = new RttEstimator(MIN_DELIVERY_RTO_MS);
 
   constructor(private readonly deps: OutboxDeps) {}
+
+  /**
+   * A composition time for a message written now: `now`, or just after the
+   * last one handed out (also before a restart), so that this device's
+   * messages have a strict order even when written in the same millisecond.
+   */
+  stamp(now: number): number {
+    this.lastStamp = Math.max(now, this.lastStamp + 1);
+    return this.lastStamp;
+  }
 
   /**
    * Loads every unfinished message of the outbox (after a restart). A group
@@ -115,6 +144,9 @@ export class Outbox {
     const unfinished = await this.deps.storage.outgoingByStatus(['pending', 'sent', 'stored']);
     for (const m of unfinished) {
       if (m.status === 'pending' || !isGroupId(m.to)) this.track(m);
+    }
+    for (const m of await this.deps.storage.outgoingByStatus(['failed'])) {
+      this.lastStamp = Math.max(this.lastStamp, m.composedAt ?? 0);
     }
   }
 
@@ -130,15 +162,41 @@ export class Outbox {
     this.trackers.clear();
   }
 
+  /**
+   * Reserves the place of a message being written in this device's order,
+   * before it is stored: a later message written meanwhile follows it. It
+   * is not sent until {@link start} (once stored) or dropped by {@link forget}.
+   */
+  prepare(message: StoredMessage): void {
+    if (!this.closed) this.track(message).prepared = true;
+  }
+
+  /** A prepared message could not be stored: it was never written. */
+  forget(key: string): void {
+    const t = this.trackers.get(key);
+    if (!t?.prepared) return;
+    this.clearTimer(t);
+    this.trackers.delete(key);
+    this.releaseHeld(t.conv);
+  }
+
   /** Starts sending a message just written (already in storage). */
   start(message: StoredMessage): void {
     if (!this.closed) this.transmit(this.track(message));
   }
 
-  /** Sends a failed message again with a fresh deadline; false when it is not failed. */
+  /**
+   * Sends a failed message again with a fresh deadline; false when it is not
+   * failed. It is written anew, as far as order goes: it takes its place
+   * after everything in the conversation now (the one exception to the
+   * order this device wrote in), and shows there.
+   */
   async resend(id: string, deadline: number): Promise<boolean> {
     const key = messageKey(this.deps.userId, id);
-    const updated = await this.deps.storage.advance(key, 'pending', { deadline });
+    const updated = await this.deps.storage.advance(key, 'pending', {
+      deadline,
+      composedAt: this.stamp(Date.now()),
+    });
     if (!updated || this.closed) return false;
     this.deps.changed(updated);
     this.transmit(this.track(updated));
@@ -193,15 +251,20 @@ export class Outbox {
   onDisconnect(): void {
     for (const t of this.trackers.values()) {
       t.gen++;
+      this.unhold(t);
       this.armDeadline(t);
     }
   }
 
   private track(m: StoredMessage): Tracker {
+    this.lastStamp = Math.max(this.lastStamp, m.composedAt ?? 0);
     const existing = this.trackers.get(m.key);
     if (existing) {
       existing.status = m.status ?? existing.status;
       existing.deadline = m.deadline ?? existing.deadline;
+      existing.rank = m.composedAt ?? existing.rank;
+      existing.heldSince = undefined;
+      existing.prepared = false;
       existing.attempts = 0;
       existing.throttledMs = 0;
       return existing;
@@ -210,6 +273,10 @@ export class Outbox {
       key: m.key,
       id: m.id,
       to: m.to,
+      conv: m.conv,
+      rank: m.composedAt ?? 0,
+      heldSince: undefined,
+      prepared: false,
       body: m.body,
       reply: m.reply && { from: m.reply.from, id: m.reply.id },
       status: m.status ?? 'pending',
@@ -230,7 +297,9 @@ export class Outbox {
   }
 
   private transmit(t: Tracker): void {
+    if (t.prepared) return;
     this.clearTimer(t);
+    this.unhold(t);
     if (!this.deps.link.connected()) {
       this.armDeadline(t);
       return;
@@ -254,7 +323,51 @@ export class Outbox {
   private packetOf(t: Tracker): MsgR {
     const packet: MsgR = { id: t.id, to: t.to, body: t.body };
     if (t.reply) packet.reply = t.reply;
+    const earlier = this.pendingBefore(t);
+    if (earlier) packet.after = earlier.id;
     return packet;
+  }
+
+  /**
+   * The message this device wrote just before `t` in its conversation that
+   * has no `msg:A` yet: the server stores `t` only after it (`after`).
+   */
+  private pendingBefore(t: Tracker): Tracker | undefined {
+    let best: Tracker | undefined;
+    for (const u of this.trackers.values()) {
+      if (u === t || u.conv !== t.conv || u.status !== 'pending') continue;
+      if (u.rank > t.rank || (u.rank === t.rank && u.key >= t.key)) continue;
+      if (!best || u.rank > best.rank || (u.rank === best.rank && u.key > best.key)) best = u;
+    }
+    return best;
+  }
+
+  /**
+   * The server holds `t` back until the message it follows is stored
+   * (`out_of_order`): not a failed attempt, and the wait does not count
+   * against its deadline. It is sent again as soon as an earlier message of
+   * its conversation gets `msg:A` or fails ({@link releaseHeld}); asked
+   * again on the longest backoff step as a safety net.
+   */
+  private holdForEarlier(t: Tracker): void {
+    if (t.status === 'pending') t.attempts = Math.max(0, t.attempts - 1);
+    t.heldSince ??= Date.now();
+    this.clearTimer(t);
+    t.timer = setTimeout(() => this.transmit(t), sentRetryCapMs(this.deps.policy()));
+  }
+
+  /** A message of `conv` is no longer pending: the ones held back for it go now. */
+  private releaseHeld(conv: ConversationId): void {
+    for (const u of [...this.trackers.values()]) {
+      if (u.conv === conv && u.heldSince !== undefined) this.transmit(u);
+    }
+  }
+
+  /** Counts the time `t` was held back for an earlier message as time the server held it. */
+  private unhold(t: Tracker): void {
+    if (t.heldSince === undefined) return;
+    t.throttledMs += Date.now() - t.heldSince;
+    t.heldSince = undefined;
   }
 
   /**
@@ -316,6 +429,7 @@ export class Outbox {
       return this.throttle(t, failure.code as Throttle['code'], failure.retryAfterMs);
     }
     this.unthrottle(t);
+    if (failure?.code === 'out_of_order') return this.holdForEarlier(t);
     // The server already holds a message past `pending`: keep retransmitting it.
     if ((error || failure) && t.status !== 'pending') return this.scheduleRetransmit(t);
     const policy = this.deps.policy();
@@ -404,8 +518,10 @@ export class Outbox {
     }
     const moves = updated?.status === status && canAdvance(t.status, status);
     if (moves) {
+      const wasPending = t.status === 'pending';
       t.status = status;
       if (status === 'delivered' || status === 'failed') this.finish(t);
+      if (wasPending) this.releaseHeld(t.conv);
     }
     if (updated) this.deps.changed(updated);
     return moves;

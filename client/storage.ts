@@ -136,6 +136,14 @@ export interface PendingAck {
   id: string;
 }
 
+/** What {@link ClientStorage.advance} records besides the status. */
+export interface AdvancePatch {
+  ts?: number;
+  seq?: number;
+  deadline?: number;
+  composedAt?: number;
+}
+
 /** Options of {@link ClientStorage.addFromServer}. */
 export interface AddOptions {
   /** Also record a {@link PendingAck} for every entry (live pushes, `msg:N`). */
@@ -162,13 +170,11 @@ export interface ClientStorage {
   /**
    * Moves an outgoing message to `status` when {@link canAdvance} allows,
    * and records `seq`/`ts` it did not have yet; returns the updated message,
-   * or undefined when nothing changed.
+   * or undefined when nothing changed. With the move, `deadline` replaces its
+   * deadline and `composedAt` writes it anew as far as order goes: a message
+   * without `seq` then sits after the newest message known now.
    */
-  advance(
-    key: string,
-    status: OutStatus,
-    patch?: { ts?: number; seq?: number; deadline?: number },
-  ): Promise<StoredMessage | undefined>;
+  advance(key: string, status: OutStatus, patch?: AdvancePatch): Promise<StoredMessage | undefined>;
   /**
    * Adds entries of conversation logs as `me` sees them, each key once; with
    * `pendingAck`, records in the same transaction that each entry (new or a

@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'account_disabled',
   'last_admin',
   'invalid_code',
+  'out_of_order',
 ] as const;
 
 /** One error code. */

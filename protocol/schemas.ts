@@ -45,15 +45,19 @@ export const messageRefSchema = z.object({ from: userIdSchema, id: messageIdSche
 export type MessageRef = z.infer<typeof messageRefSchema>;
 /**
  * `msg:R` as protocol 2 also allows it: `to` may be a group's conversation
- * id, and `reply` names an earlier message of the same conversation that
- * this one answers.
+ * id, `reply` names an earlier message of the same conversation that this
+ * one answers, and `after` the id of the message the same device wrote just
+ * before it in the conversation, while that one has no `msg:A` yet: the
+ * server stores this one only once that one is stored (else `out_of_order`),
+ * so a device's messages enter the log in the order they were written.
  */
 export const msgR2Schema = msgRSchema.extend({
   to: userIdSchema.or(groupIdSchema),
   reply: messageRefSchema.optional(),
+  after: messageIdSchema.optional(),
 });
-/** `msg:R` payload (wire-v1 fields; protocol 2 may add `reply`). */
-export type MsgR = z.infer<typeof msgRSchema> & { reply?: MessageRef };
+/** `msg:R` payload (wire-v1 fields; protocol 2 may add `reply` and `after`). */
+export type MsgR = z.infer<typeof msgRSchema> & { reply?: MessageRef; after?: string };
 
 /** `msg:A`: the acknowledgement of `msg:R` (wire-v1 fields). */
 export const msgASchema = z.object({ ok: z.literal(true), id: messageIdSchema, ts: tsSchema });
@@ -299,16 +303,22 @@ export type ReceiptN = z.infer<typeof receiptNSchema>;
 
 /** `info:R`: who has one of my messages, and who read it. */
 export const infoRSchema = z.object({ conv: conversationIdSchema, id: messageIdSchema });
-/** One recipient in `info:A`; times are absent until it happened (or when receipts are off). */
+/**
+ * One recipient in `info:A`; times are absent until it happened. `receiptsOff`:
+ * whether they read it is not shown (they read it with read receipts off, or
+ * have them off now and have not read it).
+ */
 export const recipientInfoSchema = z.object({
   userId: userIdSchema,
   deliveredAt: tsSchema.optional(),
   readAt: tsSchema.optional(),
+  receiptsOff: z.literal(true).optional(),
 });
-/** `info:A`. */
+/** `info:A`; `readsHidden`: the asker's own read receipts are off, so no read is shown. */
 export const infoASchema = z.object({
   ok: z.literal(true),
   recipients: z.array(recipientInfoSchema),
+  readsHidden: z.literal(true).optional(),
 });
 /** `info:A` payload. */
 export type InfoA = z.infer<typeof infoASchema>;

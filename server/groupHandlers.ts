@@ -9,8 +9,8 @@ import {
   isGroupId,
   parseWith,
   type ConversationId,
-  type LogMsgN,
 } from '../protocol';
+import type { Entries } from './entries';
 import type { GroupChange, GroupRefusal } from './groups';
 import { handler, type Reply } from './handler';
 import type { ImSocket, RealtimeDeps } from './realtime';
@@ -21,26 +21,35 @@ import type { ImSocket, RealtimeDeps } from './realtime';
  */
 export function groupHandlers(
   deps: RealtimeDeps,
+  entries: Entries,
 ): [string, (this: ImSocket, ...args: unknown[]) => void][] {
-  const { accounts, groups, pushes, writer, log } = deps;
+  const { accounts, groups, writer, log } = deps;
   const handlers: [string, (this: ImSocket, ...args: unknown[]) => void][] = [];
 
   /** Tells everyone concerned, then answers with the entry's `seq`. */
   const announce = (change: GroupChange | GroupRefusal, reply: Reply, answer: object) => {
     if ('error' in change) return reply(fail(change.error, change.message));
     const { entry, conv, audience } = change;
-    const push: LogMsgN = {
-      id: entry.id,
-      from: entry.sender,
-      to: conv,
-      body: entry.body,
-      ts: entry.ts,
-      seq: entry.seq,
-      conv,
-      kind: 'system',
-    };
     reply({ ok: true, ...answer });
-    pushes.toPeople(audience, push);
+    entries.toMembers(
+      {
+        conv,
+        seq: entry.seq,
+        sender: entry.sender,
+        id: entry.id,
+        recipient: conv,
+        body: entry.body,
+        ts: entry.ts,
+        deliveredAt: null,
+        kind: 'system',
+        recipients: 0,
+        replySeq: null,
+        replyFrom: null,
+        replyId: null,
+        replyExcerpt: null,
+      },
+      audience,
+    );
   };
 
   /** Registers one group event: protocol 2 only, payload parsed, run by the writer. */

@@ -67,8 +67,11 @@ export class Groups {
       openPeriod: db.prepare(
         'INSERT INTO periods (conv, user_id, from_seq, until_seq) VALUES (?, ?, ?, NULL)',
       ),
+      // A former member keeps the name the group had when they left.
       leave: db.prepare(
-        "UPDATE members SET left_seq = ?, role = 'member' WHERE conv = ? AND user_id = ? AND left_seq IS NULL",
+        `UPDATE members SET left_seq = ?, role = 'member',
+           left_name = (SELECT name FROM conversations c WHERE c.conv = members.conv)
+         WHERE conv = ? AND user_id = ? AND left_seq IS NULL`,
       ),
       closePeriod: db.prepare(
         'UPDATE periods SET until_seq = ? WHERE conv = ? AND user_id = ? AND until_seq IS NULL',

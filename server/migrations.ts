@@ -228,4 +228,30 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX messages_sender ON messages (sender, gseq);
   CREATE INDEX periods_user ON periods (user_id, conv);
   `,
+  // v7 (issue 20): read receipts off means off for ever. Each move of a read
+  // position records whether its reader's receipts were on then (`shared`):
+  // only such moves are ever shown to senders. Moves recorded before take the
+  // reader's setting now; read positions older than the moves table (v2) get
+  // one move, at the upgrade. A former member keeps the group's name as it
+  // was when they left (from the log's created/renamed entries).
+  `
+  ALTER TABLE reads ADD COLUMN shared INTEGER NOT NULL DEFAULT 1;
+  UPDATE reads SET shared = 0 WHERE user_id IN (SELECT id FROM users WHERE read_receipts = 0);
+  INSERT OR IGNORE INTO reads (conv, user_id, seq, at, shared)
+    SELECT mb.conv, mb.user_id, mb.read_seq,
+           CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), u.read_receipts
+    FROM members mb JOIN users u ON u.id = mb.user_id
+    WHERE mb.read_seq > coalesce(
+      (SELECT max(r.seq) FROM reads r WHERE r.conv = mb.conv AND r.user_id = mb.user_id), 0);
+
+  ALTER TABLE members ADD COLUMN left_name TEXT;
+  UPDATE members SET left_name = coalesce(
+      (SELECT CASE WHEN json_valid(m.body) THEN json_extract(m.body, '$.name') END
+       FROM messages m
+       WHERE m.conv = members.conv AND m.kind = 'system' AND m.seq <= members.left_seq
+         AND (m.body LIKE '{"type":"created"%' OR m.body LIKE '{"type":"renamed"%')
+       ORDER BY m.seq DESC LIMIT 1),
+      (SELECT c.name FROM conversations c WHERE c.conv = members.conv))
+    WHERE left_seq IS NOT NULL;
+  `,
 ];

@@ -4,6 +4,7 @@ import {
   ackRSchema,
   convListRSchema,
   deviceRoom,
+  directConversationId,
   directPeer,
   fail,
   historyRSchema,
@@ -28,8 +29,6 @@ import {
   userRoom,
   type ClientToServerEvents,
   type ConversationId,
-  type HistoryEntry,
-  type LogMsgN,
   type ServerToClientEvents,
 } from '../protocol';
 import type { Accounts } from './accounts';
@@ -42,7 +41,8 @@ import type { Pushes } from './pushes';
 import { v1MsgN } from './pushes';
 import type { Receipts } from './receipts';
 import { guardPackets, limitConnectionsPerUser } from './socketGuard';
-import { replyOf, type Confirmation, type LogRow, type Store, type StreamScope } from './store';
+import { Entries } from './entries';
+import type { Confirmation, LogRow, Store, StreamScope } from './store';
 import type { StoreWriter } from './storeWriter';
 import { COMPACT_EVERY } from './writerOps';
 
@@ -117,6 +117,7 @@ function announcedProtocol(auth: Record<string, unknown> | undefined): number | 
 /** Installs authentication and the packet handlers on `io`. */
 export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
   const { accounts, store, receipts, pushes, writer, presence, log, limits } = deps;
+  const entries = new Entries(store, receipts, pushes);
   const minProtocol = deps.minProtocol ?? MIN_PROTOCOL_VERSION;
   /** Catch-up requests of one device, served one at a time. */
   const pulls = new Map<string, Promise<unknown>>();
@@ -137,26 +138,6 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
     if (!c.byRecipient) return;
     if (c.group) receipts.touch(c.sender, c.conv, c.seq);
     else notifyDelivered(c);
-  };
-
-  /** A log row as `viewer` receives it; own messages carry where they stand. */
-  const toPush = (row: LogRow & { body: string }, viewer: string): LogMsgN => {
-    const push: LogMsgN = {
-      id: row.id,
-      from: row.sender,
-      to: row.recipient,
-      body: row.body,
-      ts: row.ts,
-      seq: row.seq,
-      conv: row.conv,
-    };
-    const quoted = replyOf(row);
-    if (quoted) push.reply = quoted;
-    if (row.kind === 'system') push.kind = 'system';
-    else if (row.sender === viewer && row.recipient !== viewer) {
-      Object.assign(push, receipts.compute(row));
-    }
-    return push;
   };
 
   io.use((socket, next) => {
@@ -211,34 +192,9 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
       if (mirror || code !== 'inbox_full') return reply(admitted);
       return reply(fail('rate_limited', message, retryAfterMs));
     }
-    /** The entry as its recipients get it. */
-    const pushOf = (placed: {
-      ts: number;
-      seq: number;
-      conv: ConversationId;
-      reply?: LogMsgN['reply'];
-    }): LogMsgN => {
-      const { ts, seq, conv, reply: quoted } = placed;
-      const push: LogMsgN = { id: msg.id, from: me, to: msg.to, body: msg.body, ts, seq, conv };
-      if (quoted) push.reply = quoted;
-      return push;
-    };
-    // Pushed to the recipient as soon as the message has its place, while
-    // its commit is still on the way: msg:A waits for the commit, and if the
-    // server dies first the sender retransmits the same id and the
-    // recipient deduplicates (docs/PROTOCOL.md §4, "msg:N before the commit").
-    let pushedTo: 'online' | 'offline' | undefined;
-    const result = await writer.run('storeMessage', [me, device, msg, Date.now()], (r) => {
-      if (r.kind !== 'stored') return;
-      const push = pushOf(r);
-      if (group) {
-        pushes.toPeople(r.recipients, push);
-        pushedTo = 'online';
-      } else if (presence.isOnline(msg.to)) {
-        pushes.msgN(msg.to, push);
-        pushedTo = 'online';
-      } else pushedTo = 'offline';
-    });
+    // Everything waits for the commit: a device never shows (and a sender
+    // never hears of) a message the log might not hold (docs/PROTOCOL.md §4).
+    const result = await writer.run('storeMessage', [me, device, msg, Date.now()]);
     limits.settled(me, msg.to, group, admitted, result);
     if (result.kind === 'conflict') {
       return reply(fail('id_conflict', 'this id names a different message'));
@@ -247,36 +203,46 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
     if (result.kind === 'bad_reply') {
       return reply(fail('not_found', 'reply: no such message in this conversation'));
     }
+    if (result.kind === 'out_of_order') {
+      return reply(fail('out_of_order', 'after: that message is not stored yet; send it first'));
+    }
     const { ts, seq, conv } = result;
     socket.data.typingAt?.delete(conv); // typing after this is typing the next message
-    // msg:A only now: the transaction holding the message has committed.
     reply(mirror ? { ok: true, id: msg.id, ts, seq, conv } : { ok: true, id: msg.id, ts });
-    const push = pushOf(result);
+    const quote = result.reply;
+    /** The message as the log now holds it. */
+    const row = {
+      conv,
+      seq,
+      sender: me,
+      id: msg.id,
+      recipient: msg.to,
+      body: msg.body,
+      ts,
+      deliveredAt: null,
+      kind: 'text' as const,
+      recipients: result.kind === 'stored' ? result.recipients.length : 0,
+      replySeq: quote?.seq ?? null,
+      replyFrom: quote?.from ?? null,
+      replyId: quote?.id ?? null,
+      replyExcerpt: quote?.excerpt ?? null,
+    };
     if (group) {
       if (result.kind === 'stored') {
+        entries.toMembers(row, result.recipients);
         // The sender's other devices also get where it stands, which only they need.
-        const state = result.recipients.some((u) => presence.isOnline(u)) ? 'sent' : 'stored';
-        pushes.toOtherDevices(me, device, mirror, {
-          ...push,
-          state,
-          receipt: { recipients: result.recipients.length, delivered: 0, read: 0 },
-        });
+        entries.toOtherDevices(row, device, mirror);
       }
       // Where it stands comes as a receipt (also for a retransmission).
       receipts.touch(me, conv, seq);
       return;
     }
     if (result.kind === 'stored') {
-      if (msg.to !== me) {
-        // The person's other devices show it as their own outgoing message.
-        pushes.toOtherDevices(me, device, mirror, {
-          ...push,
-          state: pushedTo === 'online' ? 'sent' : 'stored',
-        });
-      }
-      if (pushedTo === 'offline') {
-        pushes.ackN(me, { id: msg.id, to: msg.to, offline: true, ts, seq, conv });
-      }
+      const online = presence.isOnline(msg.to);
+      if (online) pushes.msgN(msg.to, entries.push(row, msg.to));
+      // The person's other devices show it as their own outgoing message.
+      if (msg.to !== me) entries.toOtherDevices(row, device, mirror);
+      if (!online) pushes.ackN(me, { id: msg.id, to: msg.to, offline: true, ts, seq, conv });
       return;
     }
     // A retransmission of a stored message: tell the sender where it stands.
@@ -292,7 +258,7 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
         group: false,
       });
     } else if (presence.isOnline(msg.to)) {
-      pushes.msgN(msg.to, push);
+      pushes.msgN(msg.to, entries.push(row, msg.to));
     } else {
       pushes.ackN(me, { id: msg.id, to: msg.to, offline: true, ts, seq, conv });
     }
@@ -340,7 +306,7 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
       const page = store.streamPage(scope, socket.data.offlineCursor, limit, PAGE_BUDGET);
       socket.data.offlineCursor = page.more ? page.lastGseq : 0;
       const messages = page.rows.map((r) => {
-        const push = toPush(r as LogRow & { body: string }, me);
+        const push = entries.push(r as LogRow & { body: string }, me);
         return mirror ? push : v1MsgN(push);
       });
       reply({ ok: true, messages, more: page.more });
@@ -377,11 +343,7 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
     const { conv, before, limit } = parsed.value;
     if (!store.isMember(conv, me)) return reply(fail('not_found', 'no such conversation'));
     const page = store.history(conv, me, before, limit ?? HISTORY_DEFAULT_LIMIT, PAGE_BUDGET);
-    const messages = page.rows.map((r): HistoryEntry => {
-      if (r.body !== null) return toPush(r as LogRow & { body: string }, me);
-      const { body: _gone, ...entry } = toPush({ ...r, body: '' }, me);
-      return entry;
-    });
+    const messages = page.rows.map((r) => entries.of(r, me));
     reply({ ok: true, messages, more: page.more });
   });
 
@@ -393,10 +355,10 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
     if (!store.isMember(conv, me)) return reply(fail('not_found', 'no such conversation'));
     const moved = await writer.run('markRead', [conv, me, seq, Date.now()]);
     if (!moved) return reply(fail('not_found', 'no such conversation'));
-    const { previous, ...state } = moved;
+    const { previous, shared, ...state } = moved;
     reply({ ok: true, ...state });
     socket.to(mirrorRoom(me)).emit('read:N', state);
-    receipts.readMoved(conv, me, previous, state.readSeq);
+    receipts.readMoved(conv, me, previous, state.readSeq, shared);
   });
 
   on('status:R', async (socket, payload, reply) => {
@@ -414,9 +376,9 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
     const { userId: me } = socket.data;
     const parsed = parseWith(infoRSchema, payload);
     if (!parsed.ok) return reply(parsed);
-    const recipients = receipts.info(me, parsed.value.conv, parsed.value.id);
-    if (!recipients) return reply(fail('not_found', 'no such message of yours'));
-    reply({ ok: true, recipients });
+    const info = receipts.info(me, parsed.value.conv, parsed.value.id);
+    if (!info) return reply(fail('not_found', 'no such message of yours'));
+    reply({ ok: true, ...info });
   });
 
   on('typing:R', async (socket, payload, reply) => {
@@ -425,7 +387,12 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
     if (!parsed.ok) return reply(parsed);
     const conv: ConversationId = parsed.value.conv;
     const group = isGroupId(conv);
-    if (group ? !store.isCurrentMember(conv, me) : !store.isMember(conv, me)) {
+    // A direct conversation is the person's with anyone who exists, also
+    // before its first message; a group's only while they are a member.
+    const peer = group ? undefined : directPeer(conv, me);
+    const directOk =
+      peer !== undefined && conv === directConversationId(me, peer) && accounts.exists(peer);
+    if (group ? !store.isCurrentMember(conv, me) : !directOk) {
       return reply(fail('not_found', 'no such conversation'));
     }
     reply({ ok: true });
@@ -433,7 +400,7 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
     const typingAt = (socket.data.typingAt ??= new Map());
     if (now - (typingAt.get(conv) ?? 0) < TYPING_SERVER_MIN_INTERVAL_MS) return;
     typingAt.set(conv, now);
-    const others = group ? store.currentMembers(conv) : [directPeer(conv, me) ?? me];
+    const others = group ? store.currentMembers(conv) : [peer ?? me];
     const rooms = others.filter((u) => u !== me).map(mirrorRoom);
     if (rooms.length > 0) io.to(rooms).emit('typing:N', { conv, from: me });
   });
@@ -442,7 +409,7 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
     reply({ ok: true });
   });
 
-  handlers.push(...groupHandlers(deps));
+  handlers.push(...groupHandlers(deps, entries));
 
   io.on('connection', (socket: ImSocket) => {
     const me = socket.data.userId;

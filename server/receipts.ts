@@ -7,6 +7,7 @@ import {
   type ReceiptCounts,
   type ReceiptN,
 } from '../protocol';
+import { periodCovers } from './periods';
 
 /** A message as receipts need it. */
 export interface ReceiptRow {
@@ -31,10 +32,39 @@ export interface RecipientInfo {
   userId: string;
   deliveredAt?: number;
   readAt?: number;
+  /** Whether they read it is not shown: their read receipts were (or are) off. */
+  receiptsOff?: true;
+}
+
+/** What `info:R` answers about one message. */
+export interface MessageInfo {
+  recipients: RecipientInfo[];
+  /** The sender's own read receipts are off: no read is shown to them. */
+  readsHidden?: true;
 }
 
 const ROW =
   'conv, seq, sender, id, recipient, recipients, delivered_at AS deliveredAt, kind FROM messages';
+
+/**
+ * SQL: `column` of the move of `user`'s read position in `conv` that first
+ * covered the entry at `seq` (null while they have not read that far). Read
+ * positions only move forward, so that move tells when they read it and
+ * whether they shared it (their read receipts were on then).
+ */
+function coveringRead(conv: string, user: string, seq: string, column: 'shared' | 'at'): string {
+  return `(SELECT r.${column} FROM reads r WHERE r.conv = ${conv} AND r.user_id = ${user}
+    AND r.seq >= ${seq} ORDER BY r.seq LIMIT 1)`;
+}
+
+/**
+ * SQL: `user` read the entry at `seq` of `conv` and may be seen to have: the
+ * one rule for every read count, tick and message info. A read made with
+ * read receipts off is never shown, also after they are turned on again.
+ */
+function readShown(conv: string, user: string, seq: string): string {
+  return `coalesce(${coveringRead(conv, user, seq, 'shared')}, 0) = 1`;
+}
 
 /**
  * Delivery and read receipts. Group deliveries are one row per member and
@@ -43,7 +73,8 @@ const ROW =
  * however many messages it covers. Changes for a sender are gathered for
  * {@link RECEIPT_WINDOW_MS} and pushed as one `receipt:N` per conversation.
  * A person with read receipts off neither counts as having read, nor sees
- * others' reads.
+ * others' reads; what they read while off stays unshown for ever (each move
+ * of a read position records whether it was shared, {@link readShown}).
  */
 export class Receipts {
   private readonly stmts;
@@ -65,25 +96,27 @@ export class Receipts {
         .pluck(),
       groupRead: db
         .prepare(
-          `SELECT count(*) FROM members mb JOIN users u ON u.id = mb.user_id
-           WHERE mb.conv = :conv AND mb.user_id != :sender AND mb.read_seq >= :seq AND u.read_receipts = 1
-             AND EXISTS (SELECT 1 FROM periods p WHERE p.conv = mb.conv AND p.user_id = mb.user_id
-                         AND p.from_seq <= :seq AND (p.until_seq IS NULL OR p.until_seq >= :seq))`,
+          `SELECT count(*) FROM periods p
+           WHERE p.conv = :conv AND p.user_id != :sender AND ${periodCovers('p', ':seq')}
+             AND ${readShown('p.conv', 'p.user_id', ':seq')}`,
         )
         .pluck(),
-      readSeq: db.prepare('SELECT read_seq FROM members WHERE conv = ? AND user_id = ?').pluck(),
-      groupRecipients: db.prepare(
-        `SELECT p.user_id AS userId, d.at AS deliveredAt, mb.read_seq AS readSeq, u.read_receipts AS receiptsOn
+      readShown: db.prepare(`SELECT ${readShown(':conv', ':user', ':seq')}`).pluck(),
+      recipients: db.prepare(
+        `SELECT p.user_id AS userId, d.at AS deliveredAt, u.read_receipts AS receiptsOn,
+                ${coveringRead('p.conv', 'p.user_id', ':seq', 'shared')} AS shared,
+                ${coveringRead('p.conv', 'p.user_id', ':seq', 'at')} AS readAt
          FROM periods p
-         JOIN members mb ON mb.conv = p.conv AND mb.user_id = p.user_id
          JOIN users u ON u.id = p.user_id
          LEFT JOIN deliveries d ON d.conv = p.conv AND d.seq = :seq AND d.user_id = p.user_id
-         WHERE p.conv = :conv AND p.user_id != :sender
-           AND p.from_seq <= :seq AND (p.until_seq IS NULL OR p.until_seq >= :seq)`,
+         WHERE p.conv = :conv AND p.user_id != :sender AND ${periodCovers('p', ':seq')}`,
       ),
-      readAt: db
-        .prepare('SELECT min(at) FROM reads WHERE conv = ? AND user_id = ? AND seq >= ?')
-        .pluck(),
+      directRecipient: db.prepare(
+        `SELECT u.id AS userId, :deliveredAt AS deliveredAt, u.read_receipts AS receiptsOn,
+                ${coveringRead(':conv', 'u.id', ':seq', 'shared')} AS shared,
+                ${coveringRead(':conv', 'u.id', ':seq', 'at')} AS readAt
+         FROM users u WHERE u.id = :user`,
+      ),
       othersIn: db.prepare(
         `SELECT DISTINCT sender, seq FROM messages
            WHERE conv = ? AND seq > ? AND seq <= ? AND sender != ? AND kind = 'text'`,
@@ -114,12 +147,10 @@ export class Receipts {
     } else {
       recipients = 1;
       delivered = row.deliveredAt === null ? 0 : 1;
-      const readSeq = this.stmts.readSeq.get(row.conv, row.recipient) as number | undefined;
       read =
         senderSees &&
         row.recipient !== row.sender &&
-        (readSeq ?? 0) >= row.seq &&
-        this.receiptsOn(row.recipient)
+        this.stmts.readShown.get({ conv: row.conv, user: row.recipient, seq: row.seq }) === 1
           ? 1
           : 0;
       reachable = () => this.online(row.recipient);
@@ -143,36 +174,41 @@ export class Receipts {
 
   /**
    * The recipients of `sender`'s message `id` in `conv`, with when it reached
-   * and was read by each; undefined when `conv` holds no such message of theirs.
+   * each and when each read it — only where the read may be shown. A read
+   * that may not be shown is `receiptsOff` (read with receipts off, or not
+   * read by someone whose receipts are off: saying "not read" could be false),
+   * and when the sender's own receipts are off no read is shown at all
+   * (`readsHidden`). Undefined when `conv` holds no such message of theirs.
    */
-  info(sender: string, conv: ConversationId, id: string): RecipientInfo[] | undefined {
+  info(sender: string, conv: ConversationId, id: string): MessageInfo | undefined {
     const row = this.stmts.byId.get(sender, id) as ReceiptRow | undefined;
     if (!row || row.kind !== 'text' || row.conv !== conv) return undefined;
+    const rows = (
+      isGroupId(row.conv)
+        ? this.stmts.recipients.all({ conv: row.conv, seq: row.seq, sender: row.sender })
+        : this.stmts.directRecipient.all({
+            conv: row.conv,
+            seq: row.seq,
+            user: row.recipient,
+            deliveredAt: row.deliveredAt,
+          })
+    ) as {
+      userId: string;
+      deliveredAt: number | null;
+      receiptsOn: number;
+      shared: number | null;
+      readAt: number | null;
+    }[];
     const senderSees = this.receiptsOn(row.sender);
-    const readAt = (userId: string, readSeq: number, receiptsOn: boolean) =>
-      senderSees && receiptsOn && readSeq >= row.seq
-        ? ((this.stmts.readAt.get(row.conv, userId, row.seq) as number | null) ?? undefined)
-        : undefined;
-    if (isGroupId(row.conv)) {
-      const rows = this.stmts.groupRecipients.all({
-        conv: row.conv,
-        seq: row.seq,
-        sender: row.sender,
-      }) as { userId: string; deliveredAt: number | null; readSeq: number; receiptsOn: number }[];
-      return rows.map((r) => ({
-        userId: r.userId,
-        ...(r.deliveredAt !== null ? { deliveredAt: r.deliveredAt } : {}),
-        ...optional('readAt', readAt(r.userId, r.readSeq, r.receiptsOn === 1)),
-      }));
-    }
-    const readSeq = (this.stmts.readSeq.get(row.conv, row.recipient) as number | undefined) ?? 0;
-    return [
-      {
-        userId: row.recipient,
-        ...(row.deliveredAt !== null ? { deliveredAt: row.deliveredAt } : {}),
-        ...optional('readAt', readAt(row.recipient, readSeq, this.receiptsOn(row.recipient))),
-      },
-    ];
+    const recipients = rows.map((r): RecipientInfo => {
+      const info: RecipientInfo = { userId: r.userId };
+      if (r.deliveredAt !== null) info.deliveredAt = r.deliveredAt;
+      if (!senderSees) return info;
+      if (r.shared === 1 && r.readAt !== null) info.readAt = r.readAt;
+      else if (r.shared === 0 || r.receiptsOn === 0) info.receiptsOff = true;
+      return info;
+    });
+    return senderSees ? { recipients } : { recipients, readsHidden: true };
   }
 
   /** The message at `seq` of `conv` may stand elsewhere now: tell its sender soon. */
@@ -184,9 +220,19 @@ export class Receipts {
     this.timer ??= setTimeout(() => this.flush(), RECEIPT_WINDOW_MS);
   }
 
-  /** `reader` read `conv` from `previous` to `readSeq`: the senders of what that covers hear of it. */
-  readMoved(conv: ConversationId, reader: string, previous: number, readSeq: number): void {
-    if (readSeq <= previous || !this.receiptsOn(reader)) return;
+  /**
+   * `reader` read `conv` from `previous` to `readSeq`: the senders of what
+   * that covers hear of it — when the move was `shared` (made with read
+   * receipts on); otherwise nothing about it is ever told.
+   */
+  readMoved(
+    conv: ConversationId,
+    reader: string,
+    previous: number,
+    readSeq: number,
+    shared: boolean,
+  ): void {
+    if (readSeq <= previous || !shared) return;
     const rows = this.stmts.othersIn.all(conv, previous, readSeq, reader) as {
       sender: string;
       seq: number;
@@ -221,8 +267,4 @@ export class Receipts {
   private receiptsOn(userId: string): boolean {
     return this.stmts.receiptsOn.get(userId) !== 0;
   }
-}
-
-function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
-  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }

@@ -22,6 +22,7 @@ import {
   type DataDirLock,
 } from './dataDir';
 import { MIGRATIONS } from './migrations';
+import { periodCovers, sawEntry, sawInGroup } from './periods';
 import { DEFAULT_SESSION_TTL_MS } from './sessions';
 
 /** A user row as the server needs it. */
@@ -69,7 +70,9 @@ export type StoreResult =
   | { kind: 'conflict' }
   | { kind: 'not_member' }
   /** `reply` names no text message of this conversation that the sender could see. */
-  | { kind: 'bad_reply' };
+  | { kind: 'bad_reply' }
+  /** `after` names a message of the sender's that this conversation does not hold (yet). */
+  | { kind: 'out_of_order' };
 
 /** One message as the log holds it. */
 export interface LogRow {
@@ -148,17 +151,15 @@ const LOG_COLUMNS = `gseq, conv, seq, sender, id, recipient, body, ts, delivered
   kind, recipients, reply_seq AS replySeq, reply_sender AS replyFrom, reply_id AS replyId,
   reply_excerpt AS replyExcerpt`;
 
-/** `m` lies inside one of the membership periods of `user` (an SQL expression) in its group. */
-function inPeriodOf(user: string): string {
-  return `EXISTS (SELECT 1 FROM periods p WHERE p.conv = m.conv AND p.user_id = ${user}
-  AND m.seq >= p.from_seq AND (p.until_seq IS NULL OR m.seq <= p.until_seq))`;
-}
+/** `m` (a message of a group) lies inside one of `:user`'s membership periods. */
+const IN_PERIOD = sawInGroup('m.conv', ':user', 'm.seq');
 
-/** `m` lies inside one of `:user`'s membership periods of its group. */
-const IN_PERIOD = inPeriodOf(':user');
+/** The name of group `c` as member `mb` knows it: the current one, or the one it had when they left. */
+const NAME_SEEN =
+  'CASE WHEN mb.left_seq IS NULL THEN c.name ELSE coalesce(mb.left_name, c.name) END';
 
 /** `m` is one member `mb` could see: any of a direct conversation, of a group one in their periods. */
-const MEMBER_SAW = `(c.kind = 'direct' OR ${inPeriodOf('mb.user_id')})`;
+const MEMBER_SAW = sawEntry('c.kind', 'm.conv', 'mb.user_id', 'm.seq');
 
 /**
  * Cuts `rows` (fetched with one row beyond `limit`) to a page: at most
@@ -183,7 +184,9 @@ function hashBody(body: string): Buffer {
 }
 
 /** The message a row replies to, as entries carry it; undefined when it is no reply. */
-export function replyOf(row: LogRow): ReplyQuote | undefined {
+export function replyOf(
+  row: Pick<LogRow, 'replySeq' | 'replyFrom' | 'replyId' | 'replyExcerpt'>,
+): ReplyQuote | undefined {
   if (row.replySeq === null || row.replyFrom === null || row.replyId === null) return undefined;
   return {
     from: row.replyFrom,
@@ -261,7 +264,7 @@ export class Store {
            ORDER BY m.gseq LIMIT :limit`,
           // CROSS JOIN: the person's periods drive, each group's messages found by index.
           `SELECT m.gseq FROM periods p CROSS JOIN messages m ON m.recipient = p.conv
-             AND m.seq >= p.from_seq AND (p.until_seq IS NULL OR m.seq <= p.until_seq)
+             AND ${periodCovers('p', 'm.seq')}
            WHERE p.user_id = :user AND ${notWrittenHere} AND ${open} ORDER BY m.gseq LIMIT :limit`,
         );
       }
@@ -339,25 +342,23 @@ export class Store {
       isCurrentMember: db
         .prepare('SELECT 1 FROM members WHERE conv = ? AND user_id = ? AND left_seq IS NULL')
         .pluck(),
-      inPeriod: db
-        .prepare(
-          `SELECT 1 FROM periods WHERE conv = ? AND user_id = ? AND from_seq <= ?
-           AND (until_seq IS NULL OR until_seq >= ?)`,
-        )
-        .pluck(),
+      inPeriod: db.prepare(`SELECT ${sawInGroup(':conv', ':user', ':seq')}`).pluck(),
       insertMessage: db.prepare(
         `INSERT INTO messages (conv, seq, sender, sender_device, id, recipient, body, body_hash, ts, kind, recipients,
                                reply_seq, reply_sender, reply_id, reply_excerpt)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
+      holds: db.prepare('SELECT 1 FROM messages WHERE sender = ? AND id = ? AND conv = ?').pluck(),
       replyTarget: db.prepare(
         'SELECT conv, seq, body, kind FROM messages WHERE sender = ? AND id = ?',
       ),
       insertDelivery: db.prepare(
         'INSERT OR IGNORE INTO deliveries (conv, seq, user_id, at) VALUES (?, ?, ?, ?)',
       ),
+      // `shared`: the reader's read receipts were on when they read this far.
       insertRead: db.prepare(
-        'INSERT OR IGNORE INTO reads (conv, user_id, seq, at) VALUES (?, ?, ?, ?)',
+        `INSERT OR IGNORE INTO reads (conv, user_id, seq, at, shared)
+         SELECT ?, ?, ?, ?, read_receipts FROM users WHERE id = ?`,
       ),
       messageById: db.prepare(
         `SELECT gseq, conv, seq, recipient, body_hash AS bodyHash, ts, delivered_at AS deliveredAt,
@@ -390,7 +391,7 @@ export class Store {
       ),
       isMember: db.prepare('SELECT 1 FROM members WHERE conv = ? AND user_id = ?').pluck(),
       conversationsOf: db.prepare(
-        `SELECT c.conv, c.kind, c.name, mb.left_seq IS NOT NULL AS hasLeft,
+        `SELECT c.conv, c.kind, ${NAME_SEEN} AS name, mb.left_seq IS NOT NULL AS hasLeft,
                 coalesce(mb.left_seq, c.last_seq) AS lastSeq, mb.read_seq AS readSeq,
                 coalesce((SELECT ts FROM messages m WHERE m.conv = c.conv
                            AND m.seq <= coalesce(mb.left_seq, c.last_seq)
@@ -409,8 +410,11 @@ export class Store {
          FROM members mb JOIN conversations c ON c.conv = mb.conv
          WHERE mb.conv = ? AND mb.user_id = ?`,
       ),
+      // No further than the last entry the person could see: a former member's
+      // position stops at the entry that ended their membership.
       advanceRead: db.prepare(
-        `UPDATE members SET read_seq = min(?, (SELECT last_seq FROM conversations c WHERE c.conv = members.conv))
+        `UPDATE members SET read_seq = min(?, coalesce(left_seq,
+           (SELECT last_seq FROM conversations c WHERE c.conv = members.conv)))
          WHERE conv = ? AND user_id = ? AND read_seq < ? RETURNING read_seq`,
       ),
       readSeqOf: db.prepare('SELECT read_seq FROM members WHERE conv = ? AND user_id = ?').pluck(),
@@ -618,6 +622,10 @@ export class Store {
     if (group && this.stmts.isCurrentMember.get(conv, sender) === undefined) {
       return { kind: 'not_member' };
     }
+    // The sender's earlier message must be in the log first (the order written).
+    if (msg.after !== undefined && this.stmts.holds.get(sender, msg.after, conv) === undefined) {
+      return { kind: 'out_of_order' };
+    }
     const reply = msg.reply ? this.replyTarget(conv, sender, msg.reply) : null;
     if (reply === undefined) return { kind: 'bad_reply' };
     let seq: number;
@@ -722,7 +730,7 @@ export class Store {
 
   /** True when `userId` could see entry `seq` of group `conv` (a membership period covers it). */
   sawSeq(conv: ConversationId, userId: string, seq: number): boolean {
-    return this.stmts.inPeriod.get(conv, userId, seq, seq) !== undefined;
+    return this.stmts.inPeriod.get({ conv, user: userId, seq }) === 1;
   }
 
   /**
@@ -905,21 +913,23 @@ export class Store {
 
   /**
    * Moves `userId`'s read position in `conv` forward to `seq` (at most the
-   * last seq), remembering when; returns the state and the position before.
+   * last entry they could see), remembering when and whether their read
+   * receipts were on (`shared`: only then may senders learn of it, now or
+   * later); returns the state, the position before and `shared`.
    */
   markRead(
     conv: ConversationId,
     userId: string,
     seq: number,
     now: number,
-  ): (ReadState & { previous: number }) | undefined {
+  ): (ReadState & { previous: number; shared: boolean }) | undefined {
     const previous = this.stmts.readSeqOf.get(conv, userId) as number | undefined;
     if (previous === undefined) return undefined;
     const moved = this.stmts.advanceRead.get(seq, conv, userId, seq) as
       { read_seq: number } | undefined;
-    if (moved) this.stmts.insertRead.run(conv, userId, moved.read_seq, now);
+    if (moved) this.stmts.insertRead.run(conv, userId, moved.read_seq, now, userId);
     const state = this.readState(conv, userId);
-    return state && { ...state, previous };
+    return state && { ...state, previous, shared: this.prefs(userId).readReceipts };
   }
 
   /** The person's preferences. */

@@ -4,6 +4,7 @@ import { startChildServer, type ChildServer } from '../support/childServer';
 import {
   connected,
   countIncoming,
+  newDevice,
   newUser,
   nextEvent,
   startClient,
@@ -124,59 +125,76 @@ describe('crashes', () => {
     for (const m of [first, ...burst]) expect(shown.get(m.key)).toBe(1);
   });
 
-  it('msg:N before the commit: the server dies after pushing it, before the message is durable; the retransmission is stored anew and shown once at its new place', async () => {
+  it('never shows what the log might not hold: the server dies after storing a message, before its commit, and stays down past the retry budget', async () => {
     // The fault: the writer holds the commit of the batch storing a message
-    // with this text, and the process is SIGKILLed once its msg:N is out.
+    // with this text, and the process is SIGKILLed once that batch has run.
     const env = await serverAndProxy({
       TICKLINE_FAULT_KILL_BEFORE_COMMIT: 'dies before its commit',
     });
     const alice = await newUser(env.server.url, 'alice');
     const bob = await newUser(env.server.url, 'bob');
-    const a = await client(env.proxy, alice);
+    // A short retry budget, so that the server stays down longer than it.
+    const policy = { ackTimeoutMs: 100, maxAttempts: 3 };
+    const aStore = storageFor(alice);
+    const a = await startClient(env.proxy.url, alice, { storage: aStore, policy });
+    cleanups.push(() => {
+      a.close();
+      aStore.close();
+    });
     const b = await client(env.proxy, bob);
     const shown = countIncoming(b.c);
-    await Promise.all([connected(a.c), connected(b.c)]);
-    const before = await a.c.send(bob.userId, 'first, durable');
-    await statusReached(a.c, a.store, before.id, 'delivered');
+    await Promise.all([connected(a), connected(b.c)]);
+    const before = await a.send(bob.userId, 'first, durable');
+    await statusReached(a, aStore, before.id, 'delivered');
 
-    const early = nextEvent(b.c, 'message', (m) => m.body.startsWith('dies before'));
     const exited = new Promise<unknown>((resolve) => env.server.process.once('exit', resolve));
-    const doomed = await a.c.send(bob.userId, 'dies before its commit');
-    // Bob has it (pushed while its commit was on the way), Alice has no msg:A.
-    expect((await early).seq).toBe(2);
+    const doomed = await a.send(bob.userId, 'dies before its commit');
     await exited;
-    // Alice's app is closed while the server is down (so it cannot retransmit first).
-    a.c.close();
-    expect((await a.store.get(doomed.key))?.status).toBe('pending');
+    // Down past the budget: Alice's copy turns failed, and Bob was shown nothing.
+    expect((await statusReached(a, aStore, doomed.id, 'failed')).seq).toBeUndefined();
+    expect(shown.has(doomed.key)).toBe(false);
+    expect(await b.store.get(doomed.key)).toBeUndefined();
     expectLogged(env.dataDir, alice.userId, [{ id: before.id, body: before.body, seq: 1 }]);
 
-    // After the restart, Bob writes first: his message takes seq 2.
+    // Back up: Bob writes first and takes seq 2; Alice resends hers, stored at seq 3.
     await env.restart();
     const answer = await b.c.send(alice.userId, 'meanwhile, seq 2 is mine');
-    await statusReached(b.c, b.store, answer.id, 'stored');
-    // Alice's engine comes back and retransmits the same id: stored anew, at seq 3.
-    const a2 = await client(env.proxy, alice, storageFor(alice));
-    const delivered = await statusReached(a2.c, a2.store, doomed.id, 'delivered');
-    expect(delivered.seq).toBe(3);
-    // The server's log: each message once, seqs without gaps.
+    expect((await statusReached(b.c, b.store, answer.id, 'delivered')).seq).toBe(2);
+    expect(await a.resend(doomed.id)).toBe(true);
+    expect((await statusReached(a, aStore, doomed.id, 'delivered')).seq).toBe(3);
+    const log = [
+      ['first, durable', 1],
+      ['meanwhile, seq 2 is mine', 2],
+      ['dies before its commit', 3],
+    ];
     expect(
       serverMessages(env.dataDir)
         .map((r) => [r.body, r.seq])
         .sort((x, y) => Number(x[1]) - Number(y[1])),
-    ).toEqual([
-      ['first, durable', 1],
-      ['meanwhile, seq 2 is mine', 2],
-      ['dies before its commit', 3],
-    ]);
-    // Bob shows it once, now at seq 3, after his own message: the same log as the server's.
+    ).toEqual(log);
+    // Each of Bob's devices — the one that was up, and one signed in now — holds
+    // the server's log exactly: each message once, no seq twice, the same unread count.
+    const b2Session = await newDevice(env.server.url, bob);
+    const b2Store = storageFor(b2Session, `crash-b2-${b2Session.deviceId}`);
+    const b2 = await startClient(env.proxy.url, b2Session, { storage: b2Store });
+    cleanups.push(() => {
+      b2.close();
+      b2Store.close();
+    });
     const conv = b.c.conversationWith(alice.userId);
-    await until([b.c], async () => (await b.store.get(doomed.key))?.seq === 3, 'bob moves it');
-    const history = await b.c.history(conv, { limit: 10 });
-    expect(history.map((m) => [m.body, m.seq]).reverse()).toEqual([
-      ['first, durable', 1],
-      ['meanwhile, seq 2 is mine', 2],
-      ['dies before its commit', 3],
-    ]);
+    for (const [engine, store] of [
+      [b.c, b.store],
+      [b2, b2Store],
+    ] as const) {
+      await until(
+        [engine],
+        async () => (await engine.history(conv, { limit: 10 })).length === 3,
+        'the device holds the three messages',
+      );
+      const history = (await engine.history(conv, { limit: 10 })).reverse();
+      expect(history.map((m) => [m.body, m.seq])).toEqual(log);
+      expect((await store.conversation(conv))?.unread).toBe(2);
+    }
     expect(shown.get(doomed.key)).toBe(1);
   });
 

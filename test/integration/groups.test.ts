@@ -284,7 +284,8 @@ describe('groups', () => {
     await reached(a, (m) => m.status === 'read' && m.receipt?.read === 2, 'read by both');
     // The sender's other device follows.
     await reached(a2, (m) => m.status === 'read', 'the other device shows read');
-    const info = await a.messageInfo(conv, sent.id);
+    const { recipients: info, readsHidden } = await a.messageInfo(conv, sent.id);
+    expect(readsHidden).toBeUndefined();
     // Named with the wrong conversation: no such message there.
     await expect(a.messageInfo(a.conversationWith(bob.userId), sent.id)).rejects.toMatchObject({
       code: 'not_found',

@@ -52,6 +52,31 @@ describe('typing indicators', () => {
     for (const s of [a1, a2, b1, b2, carol]) s.close();
   });
 
+  it('reach the other person in a direct conversation before its first message; nobody else', async () => {
+    const dana = await newUser(server.url, 'dana');
+    const erin = await newUser(server.url, 'erin');
+    const conv = directConversationId(dana.userId, erin.userId);
+    const d = await rawConnect(server.url, dana.token, 2);
+    const e = await rawConnect(server.url, erin.token, 2);
+    const before = countRows(server.dataDir);
+    const pushed = nextPush(e, 'typing:N');
+    expect(await ask(d, 'typing:R', { conv })).toEqual({ ok: true });
+    expect(await pushed).toEqual({ conv, from: dana.userId });
+    // Nobody with someone who does not exist, nor under a direct id written backwards.
+    const ghost = directConversationId(dana.userId, 'no_such_user');
+    expect(await ask(d, 'typing:R', { conv: ghost })).toMatchObject({
+      error: { code: 'not_found' },
+    });
+    const [first, second] = [dana.userId, erin.userId].sort();
+    expect(await ask(d, 'typing:R', { conv: `d:${second}:${first}` })).toMatchObject({
+      error: { code: 'not_found' },
+    });
+    // Typing stores nothing: the conversation still has no row.
+    expect(countRows(server.dataDir)).toEqual(before);
+    d.close();
+    e.close();
+  });
+
   it('the engine sends at most one typing:R every few seconds per conversation', async () => {
     const client = await startClient(proxy.url, alice, { storage: storageFor(alice, 'typing-a') });
     await connected(client);

@@ -167,7 +167,8 @@ export async function allDelivered(
 /**
  * Exactly once, in order: the recipient's engine showed each message once
  * and nothing else from the sender, and both people's logs of the
- * conversation hold each once, in the same `seq` order, 1, 2, 3… without gaps.
+ * conversation hold each once, in the same `seq` order, 1, 2, 3… without
+ * gaps, each sender's messages in the order they were sent.
  */
 export async function expectExactlyOnce(sent: Sent[]): Promise<void> {
   // Everything one person sent the other, over all of `sent`, in send order.
@@ -205,14 +206,11 @@ export async function expectExactlyOnce(sent: Sent[]): Promise<void> {
       expect([...theirs].sort(), `${from.name}'s messages in ${person.name}'s log`).toEqual(
         [...ids].sort(),
       );
-      // The protocol orders a conversation by the server's seq, the same on
-      // every device; it does not promise the sender's order when messages
-      // in flight are retransmitted over a new connection (docs/ARCHITECTURE.md
-      // §5). How often that happened is printed, not asserted.
-      const moved = theirs.filter((id, i) => id !== ids[i]).length;
-      if (person === to && moved > 0) {
-        console.log(`${from.name}→${to.name}: ${moved} of ${ids.length} placed out of send order`);
-      }
+      // Each device's messages enter the log in the order it wrote them
+      // (docs/PROTOCOL.md §4b): the same order on both sides.
+      expect(theirs, `${from.name}'s messages in ${person.name}'s log, in the order sent`).toEqual(
+        ids,
+      );
     }
     expect(logs[1], 'both people hold the same log, in the same order').toEqual(logs[0]);
   }

@@ -65,7 +65,7 @@ function harness(options: { storage?: MemoryStorage; up?: boolean } = {}) {
     },
   });
   async function write(body = 'hi'): Promise<StoredMessage> {
-    const now = Date.now();
+    const now = outbox.stamp(Date.now());
     const id = newMessageId();
     const message = await storage.addOutgoing({
       key: messageKey(ME, id),
@@ -464,5 +464,106 @@ describe('the outbox repairs a lost packet after the measured round trip (fake t
     expect(copies()).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
     expect(copies()).toHaveLength(2);
+  });
+});
+
+describe('the order a device wrote in (fake timers)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_000_000 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('names the message written just before that has no msg:A yet (`after`), and none once it has', async () => {
+    const h = harness();
+    const m1 = await h.write('one');
+    const m2 = await h.write('two');
+    expect(h.sent.map((s) => s.packet.after)).toEqual([undefined, m1.id]);
+    h.sent[0]!.answer(ok(m1.id, 1));
+    await vi.advanceTimersByTimeAsync(0);
+    const m3 = await h.write('three');
+    // m2 still has no msg:A: m3 follows it, not m1.
+    expect(h.sent[2]!.packet).toMatchObject({ id: m3.id, after: m2.id });
+    h.sent[1]!.answer(ok(m2.id, 2));
+    h.sent[2]!.answer(ok(m3.id, 3));
+    await vi.advanceTimersByTimeAsync(0);
+    const m4 = await h.write('four');
+    expect(h.sent.at(-1)!.packet).toMatchObject({ id: m4.id });
+    expect(h.sent.at(-1)!.packet.after).toBeUndefined();
+  });
+
+  it('out_of_order holds a message until the earlier one has msg:A, then sends it at once, without spending an attempt', async () => {
+    const h = harness();
+    const m1 = await h.write('one');
+    const m2 = await h.write('two');
+    // m1's msg:R was lost; m2 reached the server first and was held back.
+    h.sent[1]!.answer(refusal('out_of_order'));
+    await vi.advanceTimersByTimeAsync(500);
+    expect(h.sent).toHaveLength(2);
+    expect(await h.status(m2)).toBe('pending');
+    // m1's retransmission gets msg:A: m2 goes at once, still as its first attempt.
+    await vi.advanceTimersByTimeAsync(500);
+    expect(h.sent[2]!.packet.id).toBe(m1.id);
+    h.sent[2]!.answer(ok(m1.id, 1));
+    await vi.advanceTimersByTimeAsync(0);
+    const again = h.sent.filter((s) => s.packet.id === m2.id);
+    expect(again).toHaveLength(2);
+    expect(again[1]!.timeoutMs).toBe(1_000);
+    expect(again[1]!.packet.after).toBeUndefined();
+    again[1]!.answer(ok(m2.id, 2));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await h.status(m2)).toBe('sent');
+    expect(h.failures).toEqual([]);
+  });
+
+  it('a message held back longer than its budget does not fail while the earlier one is still being tried', async () => {
+    const h = harness();
+    const m1 = await h.write('one');
+    const m2 = await h.write('two');
+    // m1 is throttled again and again (not a failed attempt); m2 is held back behind it.
+    let answered = 0;
+    for (let elapsed = 0; elapsed < retryBudgetMs(policy) * 3; elapsed += 500) {
+      for (const s of h.sent.slice(answered)) {
+        s.answer(refusal(s.packet.id === m2.id ? 'out_of_order' : 'rate_limited', 2_000));
+      }
+      answered = h.sent.length;
+      await vi.advanceTimersByTimeAsync(500);
+    }
+    expect(h.sent.filter((s) => s.packet.id === m1.id).length).toBeGreaterThan(5);
+    expect(await h.status(m1)).toBe('pending');
+    expect(await h.status(m2)).toBe('pending');
+    // m1 gets through: m2 follows at once.
+    while (!h.sent.slice(answered).some((s) => s.packet.id === m1.id)) {
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    const before = h.sent.length;
+    h.sent.slice(answered).forEach((s) => s.packet.id === m1.id && s.answer(ok(m1.id, 1)));
+    await vi.advanceTimersByTimeAsync(0);
+    const last = h.sent.slice(before).find((s) => s.packet.id === m2.id);
+    expect(last).toBeDefined();
+    last!.answer(ok(m2.id, 2));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await h.status(m2)).toBe('sent');
+  });
+
+  it('a failed message resent takes its place after everything written meanwhile, and follows what is still pending', async () => {
+    const h = harness();
+    const m1 = await h.write('one');
+    h.sent[0]!.answer(refusal('unknown_recipient'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await h.status(m1)).toBe('failed');
+    const m2 = await h.write('two');
+    expect(h.sent.at(-1)!.packet.after).toBeUndefined();
+    h.sent.at(-1)!.answer(ok(m2.id, 7));
+    await vi.advanceTimersByTimeAsync(0);
+    const m3 = await h.write('three');
+    expect(await h.outbox.resend(m1.id, Date.now() + 7_000)).toBe(true);
+    const resent = h.sent.at(-1)!;
+    expect(resent.packet).toMatchObject({ id: m1.id, after: m3.id });
+    const stored = (await h.storage.get(m1.key))!;
+    // Shown after m2 (seq 7) and after m3, where it will land.
+    expect(stored.posA).toBe(7);
+    expect(stored.posB).toBeGreaterThan((await h.storage.get(m3.key))!.posB);
   });
 });

@@ -1,10 +1,12 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
-import { DexieStorage } from '../../client/dexieStorage';
-import { MemoryStorage } from '../../client/memoryStorage';
+import { DexieBackend, DexieStorage } from '../../client/dexieStorage';
+import { LogCache } from '../../client/logCache';
+import { MemoryBackend, MemoryStorage } from '../../client/memoryStorage';
 import { positionOf } from '../../client/order';
 import { messageKey, type ServerEntry, type StoredMessage } from '../../client/storage';
 import { directConversationId } from '../../protocol';
+import { FaultyBackend } from '../support/faultyBackend';
 
 const IMPLEMENTATIONS = {
   DexieStorage: () => new DexieStorage('t', { indexedDB: new IDBFactory(), IDBKeyRange }),
@@ -53,10 +55,10 @@ describe.each(Object.entries(IMPLEMENTATIONS))('%s', (_name, storage) => {
     s.close();
   });
 
-  it('moves a message to the place the server gives it anew (its first commit was lost in a crash)', async () => {
+  it('moves a message to the place the server gives it anew (deleted by retention, then retransmitted)', async () => {
     const s = storage();
-    // x was pushed before its commit, at seq 5; the server died; y took seq 5
-    // after the restart and x, retransmitted, was stored again at seq 6.
+    // x was at seq 5; the server no longer had it (retention, a restored
+    // backup), y took seq 5, and x, retransmitted, was stored again at seq 6.
     await s.addFromServer(ME, [entry('bob', 'a', 4), entry('bob', 'x', 5, 2_000)]);
     await s.addFromServer(ME, [entry('bob', 'y', 5, 3_000)]);
     const moved = await s.addFromServer(ME, [entry('bob', 'x', 6, 3_001)]);
@@ -301,5 +303,41 @@ describe('DexieStorage, confirmations owed across a restart', () => {
     const third = new DexieStorage('restart', { indexedDB, IDBKeyRange });
     expect(await third.pendingAcks()).toEqual([]);
     third.close();
+  });
+});
+
+describe.each([
+  ['memory', () => new MemoryBackend()],
+  ['IndexedDB', () => new DexieBackend('faulty', { indexedDB: new IDBFactory(), IDBKeyRange })],
+])('%s: a write that fails leaves nothing behind', (_name, backend) => {
+  it('a push whose message cannot be written records no confirmation owed, and no unread', async () => {
+    const faulty = new FaultyBackend(backend());
+    const s = new LogCache(faulty);
+    await s.addFromServer(ME, [entry('bob', 'a', 1)], { pendingAck: true });
+    await s.acksSettled([messageKey('bob', 'a')]);
+    faulty.failNext('putMessages');
+    await expect(s.addFromServer(ME, [entry('bob', 'b', 2)], { pendingAck: true })).rejects.toThrow(
+      /injected storage failure/,
+    );
+    // Had the owed confirmation stayed, a restart would send ack:R for a message not stored.
+    expect(await s.pendingAcks()).toEqual([]);
+    expect(await s.get(messageKey('bob', 'b'))).toBeUndefined();
+    expect(await s.conversation(BOB)).toMatchObject({ lastSeq: 1, unread: 1 });
+    // The same push again, once writes work: stored, owed, counted.
+    await s.addFromServer(ME, [entry('bob', 'b', 2)], { pendingAck: true });
+    expect((await s.pendingAcks()).map((a) => a.key)).toEqual([messageKey('bob', 'b')]);
+    expect(await s.conversation(BOB)).toMatchObject({ lastSeq: 2, unread: 2 });
+    s.close();
+  });
+
+  it('a read position that cannot be written stays where it was', async () => {
+    const faulty = new FaultyBackend(backend());
+    const s = new LogCache(faulty);
+    await s.addFromServer(ME, [entry('bob', 'a', 1), entry('bob', 'b', 2)]);
+    faulty.failNext('putConversation');
+    await expect(s.markRead(BOB, 2)).rejects.toThrow(/injected storage failure/);
+    expect(await s.conversation(BOB)).toMatchObject({ readSeq: 0, readDirty: false, unread: 2 });
+    expect(await s.dirtyReads()).toEqual([]);
+    s.close();
   });
 });

@@ -180,6 +180,8 @@ export default {
     notDelivered: 'Not delivered yet',
     readAt: 'Read {when}',
     notRead: 'Not read yet',
+    receiptsOff: 'Read receipts off',
+    readsHidden: 'Your read receipts are off, so you do not see who read it.',
     failed: 'Could not load the message info: {error}',
   },
   reply: {
@@ -189,7 +191,7 @@ export default {
     you: 'You',
     jump: 'Show the original message',
     quoteLabel: 'Reply to {name}: {text}',
-    gone: 'Original message no longer available',
+    gone: 'Original message not available',
   },
   menu: {
     label: 'Message actions',

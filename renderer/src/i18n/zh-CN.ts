@@ -178,6 +178,8 @@ const zh: Shape<typeof en> = {
     notDelivered: '尚未送达',
     readAt: '阅读于 {when}',
     notRead: '尚未阅读',
+    receiptsOff: '已关闭已读回执',
+    readsHidden: '你已关闭已读回执，因此看不到谁已读。',
     failed: '无法加载消息详情：{error}',
   },
   reply: {
@@ -187,7 +189,7 @@ const zh: Shape<typeof en> = {
     you: '你',
     jump: '查看原消息',
     quoteLabel: '回复 {name}：{text}',
-    gone: '原消息已不可用',
+    gone: '原消息不可用',
   },
   menu: {
     label: '消息操作',

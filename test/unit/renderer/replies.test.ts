@@ -51,7 +51,7 @@ describe('a reply in the history', () => {
       },
     });
     expect(wrapper.get('[data-testid="reply-quote"]').text()).toContain(
-      'Original message no longer available',
+      'Original message not available',
     );
   });
 
