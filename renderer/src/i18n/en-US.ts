@@ -1,10 +1,12 @@
 import accounts from './accounts.en-US';
 import desktop from './desktop.en-US';
+import diagnostics from './diagnostics.en-US';
 
 /** English (United States) messages; the names used by the UI testing contract. */
 export default {
   ...accounts,
   ...desktop,
+  ...diagnostics,
   app: { name: 'Tickline', tagline: 'Messages that arrive — on your own network.' },
   setup: {
     title: 'Set up Tickline',

@@ -1,5 +1,6 @@
 import accounts from './accounts.zh-CN';
 import desktop from './desktop.zh-CN';
+import diagnostics from './diagnostics.zh-CN';
 import type en from './en-US';
 import type { Shape } from './shape';
 
@@ -7,6 +8,7 @@ import type { Shape } from './shape';
 const zh: Shape<typeof en> = {
   ...accounts,
   ...desktop,
+  ...diagnostics,
   app: { name: 'Tickline', tagline: '在你自己的局域网里，消息必达。' },
   setup: {
     title: '设置 Tickline',

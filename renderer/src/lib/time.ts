@@ -21,6 +21,11 @@ export function formatWhen(ts: number, locale: string): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(ts);
 }
 
+/** Date and time to the second (diagnostics): "Nov 28, 2026, 9:04:05 AM". */
+export function formatPrecise(ts: number, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' }).format(ts);
+}
+
 /** The calendar day before `now`'s, as a `dayKey` (right across daylight-saving changes). */
 function yesterdayKey(now: number): string {
   const d = new Date(now);

@@ -18,6 +18,7 @@ import { desktopBridge } from '../desktop/desktop';
 import { shownNames, type NamedPerson } from '../lib/names';
 import { foldForSearch, matchesSearch } from '../lib/search';
 import { useConversationStore } from './conversation';
+import { useDiagnosticsStore } from './diagnostics';
 import { useDraftsStore } from './drafts';
 import { useMutesStore } from './mutes';
 
@@ -77,6 +78,7 @@ export const useChatStore = defineStore('chat', () => {
   const conversation = useConversationStore();
   const drafts = useDraftsStore();
   const mutes = useMutesStore();
+  const diagnostics = useDiagnosticsStore();
   const engine = shallowRef<ImClient | null>(null);
   let storage: DexieStorage | undefined;
   let hooks: ChatHooks | undefined;
@@ -295,6 +297,12 @@ export const useChatStore = defineStore('chat', () => {
   }
 
   watch(totalUnread, (n) => desktopBridge()?.setUnreadCount(n));
+  watch(connection, (state) => diagnostics.noteConnection(state), { flush: 'sync' });
+
+  /** Marks `id` read in the background; a failure is recorded, not thrown. */
+  function markReadSoon(id: string): void {
+    markRead(id).catch((error: unknown) => diagnostics.record('read', error));
+  }
 
   /** Starts the engine for a signed-in session. */
   async function start(session: Session, url: string, appHooks: ChatHooks): Promise<void> {
@@ -303,6 +311,7 @@ export const useChatStore = defineStore('chat', () => {
     hooks = appHooks;
     baseUrl = url;
     token = session.token;
+    diagnostics.hide(token);
     me.value = session;
     drafts.use(url, session.userId);
     mutes.use(url, session.userId);
@@ -326,7 +335,7 @@ export const useChatStore = defineStore('chat', () => {
       if (!live()) return;
       conversation.upsert(m);
       const entry = entryOf(m);
-      if (entry === activeId.value && isFocused()) void markRead(entry);
+      if (entry === activeId.value && isFocused()) markReadSoon(entry);
       else void refreshConversations();
       if (m.kind === 'system' && groupInfos.value.has(m.conv)) void loadGroupInfo(m.conv);
       if (m.direction === 'in' && m.kind !== 'system') {
@@ -359,6 +368,9 @@ export const useChatStore = defineStore('chat', () => {
     });
     client.events.on('session-rejected', () => {
       if (live()) hooks?.onSessionRejected();
+    });
+    client.events.on('error', (error) => {
+      if (live()) diagnostics.record('engine', error);
     });
 
     const cached = await storage.getMeta<User[]>(USERS_META);
@@ -424,7 +436,10 @@ export const useChatStore = defineStore('chat', () => {
         refreshAgain = false;
         const client = engine.value;
         if (!client) return;
-        const list = await client.conversations().catch(() => undefined);
+        const list = await client.conversations().catch((error: unknown) => {
+          diagnostics.record('conversations', error);
+          return undefined;
+        });
         if (list && engine.value === client)
           summaries.value = new Map(
             list.map((c) => [c.kind === 'group' ? (c.conv as string) : c.peer, c]),
@@ -445,9 +460,9 @@ export const useChatStore = defineStore('chat', () => {
       users.value = list;
       await storage?.setMeta(USERS_META, list);
     } catch (error) {
-      if (gen === generation && error instanceof ApiError && error.status === 401) {
-        hooks?.onSessionRejected();
-      }
+      if (gen !== generation) return;
+      if (error instanceof ApiError && error.status === 401) hooks?.onSessionRejected();
+      else diagnostics.record('contacts', error);
     }
   }
 
@@ -490,7 +505,7 @@ export const useChatStore = defineStore('chat', () => {
   /** Marks the open conversation read (the window got focus). */
   function windowFocused(): void {
     const id = activeId.value;
-    if (id && (summaries.value.get(id)?.unread ?? 0) > 0) void markRead(id);
+    if (id && (summaries.value.get(id)?.unread ?? 0) > 0) markReadSoon(id);
   }
 
   /**
@@ -533,13 +548,14 @@ export const useChatStore = defineStore('chat', () => {
     return engine.value;
   }
 
-  /** Loads (again) a group's name and members; quietly keeps the old ones on failure. */
+  /** Loads (again) a group's name and members; keeps the old ones on failure (recorded). */
   async function loadGroupInfo(conv: ConversationId): Promise<void> {
     try {
       const info = await client().groupInfo(conv);
       groupInfos.value = new Map(groupInfos.value).set(conv, info);
-    } catch {
+    } catch (error) {
       // Not a member any more, or offline: the header shows less.
+      diagnostics.record('group-info', error);
     }
   }
 

@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
+import { useDiagnosticsStore } from './diagnostics';
 
 /** Prefix of the localStorage keys of drafts. */
 export const DRAFT_KEY_PREFIX = 'tickline:draft:';
@@ -24,6 +25,7 @@ export const useDraftsStore = defineStore('drafts', () => {
   /** `server|userId` of the signed-in user, or null when signed out. */
   const scope = ref<string | null>(null);
   const texts = shallowRef(new Map<string, string>());
+  const diagnostics = useDiagnosticsStore();
 
   /** Drafts are kept for `userId` on `serverUrl` from now on (null: signed out). */
   function use(serverUrl: string | null, userId?: string): void {
@@ -51,7 +53,7 @@ export const useDraftsStore = defineStore('drafts', () => {
       else backing()?.setItem(key, text);
     } catch (error) {
       // Storage full or blocked: the draft still lives in memory for this session.
-      console.warn('draft not saved', error);
+      diagnostics.record('drafts', error);
     }
   }
 

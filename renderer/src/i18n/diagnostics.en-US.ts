@@ -1,0 +1,26 @@
+/** English messages of Settings → Diagnostics (kept apart so that they can grow on their own). */
+export default {
+  diagnostics: {
+    title: 'Diagnostics',
+    hint: 'What went wrong since this window opened, for a bug report. It stays on this device unless you copy it, and never holds your password, your session or your messages.',
+    errors: 'Recent errors',
+    noErrors: 'No errors recorded.',
+    repeated: '{count} times in a row',
+    versions: 'Versions',
+    appVersion: 'App',
+    protocolVersion: 'Protocol',
+    runtime: 'Runs in',
+    desktopApp: 'Desktop app',
+    webBrowser: 'Web browser',
+    userAgent: 'User agent',
+    server: 'Server and connection',
+    serverUrl: 'Address',
+    notChosen: 'Not chosen yet',
+    connection: 'Connection',
+    history: 'Connection history',
+    noHistory: 'No changes yet.',
+    copy: 'Copy to clipboard',
+    copied: 'Copied. Paste it into your bug report.',
+    copyFailed: 'Could not copy: the browser did not allow it.',
+  },
+};
