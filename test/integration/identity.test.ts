@@ -12,7 +12,7 @@ import {
   storageFor,
   until,
 } from '../support/clients';
-import { ask, rawConnect, type RawSocket } from '../support/raw';
+import { ask, rawSockets, type RawSocket } from '../support/raw';
 import { startServer } from '../support/servers';
 
 type Started = Awaited<ReturnType<typeof startServer>>;
@@ -26,7 +26,7 @@ type Started = Awaited<ReturnType<typeof startServer>>;
  */
 describe('identity is (sender, id)', () => {
   let server: Started;
-  const sockets: RawSocket[] = [];
+  const sockets = rawSockets(() => server.url);
   const { engine, storageOf, closeAll } = devices(() => server.url);
 
   beforeAll(async () => {
@@ -34,15 +34,11 @@ describe('identity is (sender, id)', () => {
   });
   afterEach(() => {
     closeAll();
-    for (const s of sockets.splice(0)) s.close();
+    sockets.closeAll();
   });
   afterAll(() => server.close());
 
-  async function raw(session: Session): Promise<RawSocket> {
-    const s = await rawConnect(server.url, session.token, 2);
-    sockets.push(s);
-    return s;
-  }
+  const raw = (session: Session) => sockets.connect(session);
 
   /** Alice and Bob each send `id` to `to`, with their own text. */
   async function sameId(alice: RawSocket, bob: RawSocket, to: string, id: string) {

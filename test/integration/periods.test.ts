@@ -8,7 +8,7 @@ import {
   type Session,
 } from '../../protocol';
 import { newUser } from '../support/clients';
-import { ask, collect, nextPush, rawConnect, type RawSocket } from '../support/raw';
+import { ask, collect, nextPush, rawSockets, type RawSocket } from '../support/raw';
 import { startServer } from '../support/servers';
 
 type Started = Awaited<ReturnType<typeof startServer>>;
@@ -20,21 +20,17 @@ type Started = Awaited<ReturnType<typeof startServer>>;
  */
 describe('membership periods bound everything', () => {
   let server: Started;
-  const sockets: RawSocket[] = [];
+  const sockets = rawSockets(() => server.url);
 
   beforeAll(async () => {
     server = await startServer();
   });
   afterEach(() => {
-    for (const s of sockets.splice(0)) s.close();
+    sockets.closeAll();
   });
   afterAll(() => server.close());
 
-  async function raw(session: Session): Promise<RawSocket> {
-    const s = await rawConnect(server.url, session.token, 2);
-    sockets.push(s);
-    return s;
-  }
+  const raw = (session: Session) => sockets.connect(session);
 
   async function group(admin: RawSocket, name: string, members: string[]) {
     const { conv } = (await ask(admin, 'group:create', { name, members })) as {

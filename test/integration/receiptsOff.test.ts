@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ImClient } from '../../client/imClient';
 import type { ConversationId, Session } from '../../protocol';
 import { devices, newUser, statusReached, until } from '../support/clients';
-import { ask, rawConnect, type RawSocket } from '../support/raw';
+import { ask, rawSockets, type RawSocket } from '../support/raw';
 import { startServer } from '../support/servers';
 
 type Started = Awaited<ReturnType<typeof startServer>>;
@@ -20,7 +20,7 @@ interface Info {
  */
 describe('read receipts off', () => {
   let server: Started;
-  const sockets: RawSocket[] = [];
+  const sockets = rawSockets(() => server.url);
   const { engine, storageOf, closeAll } = devices(() => server.url);
 
   beforeAll(async () => {
@@ -28,7 +28,7 @@ describe('read receipts off', () => {
   });
   afterEach(() => {
     closeAll();
-    for (const s of sockets.splice(0)) s.close();
+    sockets.closeAll();
   });
   afterAll(() => server.close());
 
@@ -41,11 +41,7 @@ describe('read receipts off', () => {
     expect(await res.json()).toEqual({ readReceipts: on });
   }
 
-  async function raw(session: Session): Promise<RawSocket> {
-    const s = await rawConnect(server.url, session.token, 2);
-    sockets.push(s);
-    return s;
-  }
+  const raw = (session: Session) => sockets.connect(session);
 
   const info = async (s: RawSocket, conv: ConversationId, id: string) =>
     (await ask(s, 'info:R', { conv, id })) as Info;

@@ -45,3 +45,20 @@ export function collect(socket: RawSocket, event: string): unknown[] {
   (socket as unknown as Socket).on(event, (packet: unknown) => seen.push(packet));
   return seen;
 }
+
+/** Raw protocol-2 sockets of a test file, closed together by `closeAll()`. */
+export function rawSockets(url: () => string) {
+  const open: RawSocket[] = [];
+  return {
+    /** Connects as `session` (protocol 2 unless told). */
+    async connect(session: { token: string }, protocol: number = 2): Promise<RawSocket> {
+      const socket = await rawConnect(url(), session.token, protocol);
+      open.push(socket);
+      return socket;
+    },
+    /** Closes every socket connected so far. */
+    closeAll(): void {
+      for (const socket of open.splice(0)) socket.close();
+    },
+  };
+}
