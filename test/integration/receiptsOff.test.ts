@@ -91,6 +91,7 @@ describe('read receipts off', () => {
     // On again: what was read while off stays unshown for ever; new reads show.
     await setReceipts(bob, true);
     const d3 = await a.send(bob.userId, 'read with receipts on again');
+    await statusReached(a, storageOf(a), d3.id, 'delivered');
     expect((await info(sa, conv, d3.id)).recipients[0]!.receiptsOff).toBeUndefined();
     await reads(b, conv, 3);
     await statusReached(a, storageOf(a), d3.id, 'read');
