@@ -271,8 +271,7 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
     const { from, id } = parsed.value;
     const compactNow = ++socket.data.acksSinceCompact >= COMPACT_EVERY;
     if (compactNow) socket.data.acksSinceCompact = 0;
-    // Through the writer, after whatever was submitted before: a message
-    // pushed before its commit is there to confirm. The device persisted
+    // Through the writer, after whatever was submitted before. The device persisted
     // the message before sending ack:R, so ack:A and ack:N need not wait
     // for this write to reach the disk: if it is lost in a crash, the
     // message is offered again and deduplicated.

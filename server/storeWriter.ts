@@ -62,8 +62,8 @@ export function defaultWriterSource(): WorkerSource {
  * connection writing the message path (`writerWorker.ts`). Operations are
  * named ({@link WRITE_OPS}) and run in submission order; those submitted
  * during one turn of the event loop travel in one message. Each hears
- * `applied` when its batch has run (not yet durable: the early `msg:N`
- * goes out then) and resolves once the batch has committed.
+ * `applied` when its batch has run (not yet durable: only `ack:A` is
+ * answered then) and resolves once the batch has committed.
  */
 export class StoreWriter {
   private readonly waiting = new Map<number, Waiter>();
@@ -201,7 +201,7 @@ export class StoreWriter {
           w.value = value;
           w.applied?.(value);
         }
-        // Crash tests: the early pushes are out; die before the commit.
+        // Crash tests: the batch has run; die before its commit.
         if (message.kill) setImmediate(() => process.kill(process.pid, 'SIGKILL'));
         return;
       case 'settled':

@@ -33,7 +33,7 @@ export interface WriterData {
    * Crash tests only (`TICKLINE_FAULT_KILL_BEFORE_COMMIT`): a batch storing a
    * message whose body contains this text reports `applied` with `kill`,
    * then holds its commit, so that the process can be SIGKILLed after the
-   * early `msg:N` went out and before the message is durable.
+   * message was stored in the batch and before it is durable.
    */
   killBeforeCommit?: string;
 }
