@@ -31,7 +31,10 @@ describe('offline recipients', () => {
     const alice = await newUser(server.url, 'alice');
     const bob = await newUser(server.url, 'bob');
     const aStore = storageFor(alice);
-    const a = await startClient(proxy.url, alice, { storage: aStore });
+    // Nothing is lost here: a retry budget that a burst of 1,200 writes on a
+    // busy machine cannot outlast (the server's 200 ms policy gives 6 s).
+    const policy = { ackTimeoutMs: 2_000, maxAttempts: 6 };
+    const a = await startClient(proxy.url, alice, { storage: aStore, policy });
     await connected(a);
 
     const total = 1_200;
