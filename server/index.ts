@@ -37,8 +37,10 @@ export const DEFAULT_LIMITS = {
   rateLimit: 30,
   /** Live connections per user. */
   maxConnectionsPerUser: 20,
-  /** Unanswered requests per connection. */
+  /** Requests in flight per connection (until their answers have left the server). */
   maxInFlight: 64,
+  /** Output a connection's client may leave untaken before it is closed: 4 pages (4 MiB). */
+  maxUnsentBytes: 4 * 1024 * 1024,
   /** Undelivered direct messages waiting per recipient. */
   inboxQuota: 2_000,
   /** Password hashes waiting for their turn. */
@@ -85,8 +87,10 @@ export interface ImServerOptions {
   rateLimit?: number;
   /** Live connections per user (default 20; 0 = no limit). */
   maxConnectionsPerUser?: number;
-  /** Unanswered requests per connection (default 64; 0 = no limit). */
+  /** Requests in flight per connection, until their answers have left the server (default 64; 0 = no limit). */
   maxInFlight?: number;
+  /** Bytes a connection's client may leave untaken before it is closed (default 4 MiB; 0 = no limit). */
+  maxUnsentBytes?: number;
   /** Undelivered direct messages a recipient may have waiting (default 2,000; 0 = no limit). */
   inboxQuota?: number;
   /** The clock of the limits (tests move it instead of sleeping). Default `Date.now`. */
@@ -257,6 +261,7 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
     minProtocol: options.minProtocol,
     limits,
     maxInFlight: options.maxInFlight ?? DEFAULT_LIMITS.maxInFlight,
+    maxUnsentBytes: options.maxUnsentBytes ?? DEFAULT_LIMITS.maxUnsentBytes,
     maxConnectionsPerUser: options.maxConnectionsPerUser ?? DEFAULT_LIMITS.maxConnectionsPerUser,
   });
   const retention =

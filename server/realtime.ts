@@ -101,8 +101,10 @@ export interface RealtimeDeps {
   minProtocol?: number;
   /** Message rate and inbox quota checked before a `msg:R` is stored. */
   limits: MessageLimits;
-  /** Requests one connection may have unanswered at once (0 = no limit). */
+  /** Requests one connection may have in flight at once (0 = no limit). */
   maxInFlight: number;
+  /** Output a connection's client may leave untaken before it is closed (0 = no limit). */
+  maxUnsentBytes: number;
   /** Live connections one user may have (0 = no limit). */
   maxConnectionsPerUser: number;
 }
@@ -416,7 +418,11 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
     const mirror = socket.data.mirror;
     const scope = socket.data.scope;
     const auth = socket.handshake.auth as Record<string, unknown>;
-    guardPackets(socket, deps.maxInFlight);
+    guardPackets(
+      socket,
+      { maxInFlight: deps.maxInFlight, maxUnsentBytes: deps.maxUnsentBytes },
+      log,
+    );
     void socket.join(userRoom(me));
     void socket.join(deviceRoom(device));
     void socket.join(mirror ? mirrorRoom(me) : legacyRoom(me));
