@@ -1,3 +1,4 @@
+import type { Budgets } from './budgets';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   adminUserPatchSchema,
@@ -9,11 +10,13 @@ import {
   type SessionInfo,
 } from '../protocol';
 import type { Accounts, Identity } from './accounts';
-import { sendError, sendRefusal, signedIn } from './httpReply';
+import { sendBudgetRefusal, sendError, sendRefusal, signedIn } from './httpReply';
 
 /** What the account routes need. */
 export interface AccountRouteDeps {
   accounts: Accounts;
+  /** Per-user budgets (new invites). */
+  budgets: Budgets;
   /** Called after a device is signed out, to close its live connections. */
   onSignedOut: (deviceId: string) => void;
   /** True while the device has a live connection. */
@@ -53,6 +56,8 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountRouteDe
     if (!me) return reply;
     const parsed = parseWith(createInviteBodySchema, request.body ?? {});
     if (!parsed.ok) return sendError(reply, 400, 'invalid_input', parsed.error.message);
+    const paid = deps.budgets.take([{ name: 'invite', key: me.userId }]);
+    if (!paid.ok) return sendBudgetRefusal(reply, paid);
     const invite = await accounts.createInvite(me, parsed.value);
     request.log.info({ inviteId: invite.id, by: me.userId }, 'invite created');
     return reply.code(201).send({ ...invite, createdBy: me.username });

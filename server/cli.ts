@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
@@ -54,6 +55,9 @@ security and LAN (docs/SECURITY.md):
   --name NAME                 the name shown to people finding the server on the LAN
                               (default: the host name)
   --discovery on|off          advertise _tickline._tcp with mDNS on the LAN (default on)
+  --trust-proxy A,A,...       reverse proxies (addresses or CIDR ranges) whose
+                              X-Forwarded-For names the client (default: none; sign-ins
+                              are throttled by the connection's own address)
 
 limits (0 turns one off; refusals carry retryAfterMs, see docs/PROTOCOL.md "Limits"):
   --rate-limit N                 messages per second per user, bursts of 10x (default 30)
@@ -141,6 +145,7 @@ async function main(): Promise<void> {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'allowed-hosts': { type: 'string' },
+      'trust-proxy': { type: 'string' },
       name: { type: 'string' },
       discovery: { type: 'string', default: 'on' },
       help: { type: 'boolean', default: false },
@@ -211,6 +216,18 @@ async function main(): Promise<void> {
   if (allowedHosts?.length === 0) {
     throw new UsageError(`--allowed-hosts needs at least one host name (or '*')`);
   }
+  const trustProxy = values['trust-proxy']
+    ?.split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
+  if (
+    trustProxy !== undefined &&
+    (trustProxy.length === 0 || !trustProxy.every(isAddressOrRange))
+  ) {
+    throw new UsageError(
+      '--trust-proxy needs IP addresses or CIDR ranges, e.g. 10.0.0.5,10.1.0.0/16',
+    );
+  }
   const name = values.name?.trim();
   if (name !== undefined && (name.length === 0 || Buffer.byteLength(name) > 63)) {
     throw new UsageError('--name must be 1 to 63 bytes');
@@ -243,6 +260,7 @@ async function main(): Promise<void> {
     ...(scrypt ? { scrypt } : {}),
     tls,
     allowedHosts,
+    trustProxy,
     name,
     discovery: values.discovery === 'on',
   });
@@ -286,3 +304,13 @@ main().catch((error: unknown) => {
   // not writable); service managers are told not to restart on it.
   process.exit((error as { code?: string } | null)?.code === DATA_DIR_ERROR ? 78 : 1);
 });
+
+/** An IP address, or one with a CIDR prefix length (`10.1.0.0/16`). */
+function isAddressOrRange(text: string): boolean {
+  const [address, bits, extra] = text.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128);
+}

@@ -10,6 +10,7 @@ import {
   parseWith,
   type ConversationId,
 } from '../protocol';
+import type { Charge } from './budgets';
 import type { Entries } from './entries';
 import type { GroupChange, GroupRefusal } from './groups';
 import { handler, type Reply } from './handler';
@@ -23,12 +24,11 @@ export function groupHandlers(
   deps: RealtimeDeps,
   entries: Entries,
 ): [string, (this: ImSocket, ...args: unknown[]) => void][] {
-  const { accounts, groups, writer, log } = deps;
+  const { accounts, groups, writer, log, store, budgets } = deps;
   const handlers: [string, (this: ImSocket, ...args: unknown[]) => void][] = [];
 
-  /** Tells everyone concerned, then answers with the entry's `seq`. */
-  const announce = (change: GroupChange | GroupRefusal, reply: Reply, answer: object) => {
-    if ('error' in change) return reply(fail(change.error, change.message));
+  /** Answers with the entry's `seq` (or the new group), then tells everyone concerned. */
+  const announce = (change: GroupChange, reply: Reply, answer: object) => {
     const { entry, conv, audience } = change;
     reply({ ok: true, ...answer });
     entries.toMembers(
@@ -72,14 +72,56 @@ export function groupHandlers(
   const unknownUser = (users: string[]) => users.find((u) => !accounts.exists(u));
   const notGroup = (conv: ConversationId) => !isGroupId(conv);
 
+  /**
+   * Pays for a group change of `me` that reaches `audience` people (and puts
+   * `added` into a group, each from their own budget), then runs it; what
+   * was paid is given back when the change is refused. Answers
+   * `rate_limited` when a budget has run out, changing nothing.
+   */
+  const paid = async (
+    reply: Reply,
+    me: string,
+    audience: number,
+    added: string[],
+    extra: Charge[],
+    change: () => Promise<GroupChange | GroupRefusal>,
+  ): Promise<GroupChange | undefined> => {
+    const charges: Charge[] = [
+      { name: 'groupChange', key: me },
+      { name: 'fanout', key: me, cost: audience },
+      ...added.filter((u) => u !== me).map((u): Charge => ({ name: 'addedToGroup', key: u })),
+      ...extra,
+    ];
+    const taken = budgets.take(charges);
+    if (!taken.ok) {
+      reply(taken);
+      return undefined;
+    }
+    const result = await change();
+    if ('error' in result) {
+      budgets.refund(charges);
+      reply(fail(result.error, result.message));
+      return undefined;
+    }
+    return result;
+  };
+
   on<{ name: string; members: string[] }>(
     'group:create',
     groupCreateSchema,
     async (p, reply, me, device) => {
       const stranger = unknownUser(p.members);
       if (stranger) return reply(fail('unknown_recipient', `no such user: ${stranger}`));
-      const change = await writer.run('groupCreate', [me, device, p.name, p.members, Date.now()]);
-      announce(change, reply, 'error' in change ? {} : { conv: change.conv });
+      const members = [...new Set(p.members)];
+      const change = await paid(
+        reply,
+        me,
+        members.length + 1,
+        members,
+        [{ name: 'groupCreate', key: me }],
+        () => writer.run('groupCreate', [me, device, p.name, p.members, Date.now()]),
+      );
+      if (change) announce(change, reply, { conv: change.conv });
     },
   );
 
@@ -88,8 +130,10 @@ export function groupHandlers(
     groupRenameSchema,
     async (p, reply, me, device) => {
       if (notGroup(p.conv)) return reply(fail('not_found', 'no such group'));
-      const change = await writer.run('groupRename', [p.conv, me, device, p.name, Date.now()]);
-      announce(change, reply, 'error' in change ? {} : { seq: change.entry.seq });
+      const change = await paid(reply, me, store.currentMembers(p.conv).length, [], [], () =>
+        writer.run('groupRename', [p.conv, me, device, p.name, Date.now()]),
+      );
+      if (change) announce(change, reply, { seq: change.entry.seq });
     },
   );
 
@@ -104,15 +148,12 @@ export function groupHandlers(
       if (notGroup(p.conv)) return reply(fail('not_found', 'no such group'));
       const stranger = op === 'add' ? unknownUser(p.users) : undefined;
       if (stranger) return reply(fail('unknown_recipient', `no such user: ${stranger}`));
-      const change = await writer.run('groupMembers', [
-        op,
-        p.conv,
-        me,
-        device,
-        p.users,
-        Date.now(),
-      ]);
-      announce(change, reply, 'error' in change ? {} : { seq: change.entry.seq });
+      const current = store.currentMembers(p.conv);
+      const joining = op === 'add' ? [...new Set(p.users)].filter((u) => !current.includes(u)) : [];
+      const change = await paid(reply, me, current.length + joining.length, joining, [], () =>
+        writer.run('groupMembers', [op, p.conv, me, device, p.users, Date.now()]),
+      );
+      if (change) announce(change, reply, { seq: change.entry.seq });
     };
   on('group:add', groupAddSchema, membership('add'));
   on('group:remove', groupRemoveSchema, membership('remove'));
@@ -120,8 +161,10 @@ export function groupHandlers(
 
   on<{ conv: ConversationId }>('group:leave', groupConvSchema, async (p, reply, me, device) => {
     if (notGroup(p.conv)) return reply(fail('not_found', 'no such group'));
-    const change = await writer.run('groupLeave', [p.conv, me, device, Date.now()]);
-    announce(change, reply, 'error' in change ? {} : { seq: change.entry.seq });
+    const change = await paid(reply, me, store.currentMembers(p.conv).length, [], [], () =>
+      writer.run('groupLeave', [p.conv, me, device, Date.now()]),
+    );
+    if (change) announce(change, reply, { seq: change.entry.seq });
   });
 
   on<{ conv: ConversationId }>('group:info', groupConvSchema, async (p, reply, me) => {

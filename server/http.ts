@@ -11,7 +11,8 @@ import {
 } from '../protocol';
 import { registerAccountRoutes } from './accountRoutes';
 import type { Accounts } from './accounts';
-import { bearerToken, sendError, sendRefusal, signedIn } from './httpReply';
+import type { Budgets } from './budgets';
+import { bearerToken, sendBudgetRefusal, sendError, sendRefusal, signedIn } from './httpReply';
 import type { Presence } from './presence';
 import type { Store } from './store';
 import type { StoreWriter } from './storeWriter';
@@ -21,6 +22,8 @@ export { bearerToken };
 /** Dependencies of the HTTP routes. */
 export interface HttpDeps {
   accounts: Accounts;
+  /** Per-user budgets (profile and device-name changes, invites). */
+  budgets: Budgets;
   store: Store;
   /** Every write goes through it. */
   writer: StoreWriter;
@@ -98,6 +101,8 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
     if (!me) return reply;
     const parsed = parseWith(mePatchSchema, request.body);
     if (!parsed.ok) return sendError(reply, 400, 'invalid_input', parsed.error.message);
+    const paid = deps.budgets.take([{ name: 'profile', key: me.userId }]);
+    if (!paid.ok) return sendBudgetRefusal(reply, paid);
     const { readReceipts, displayName } = parsed.value;
     await accounts.updateMe(me.userId, { readReceipts, displayName });
     // Others see the new name on their next `GET /api/users` (no push).
@@ -125,6 +130,8 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
     if (!me) return reply;
     const parsed = parseWith(renameDeviceBodySchema, request.body);
     if (!parsed.ok) return sendError(reply, 400, 'invalid_input', parsed.error.message);
+    const paid = deps.budgets.take([{ name: 'profile', key: me.userId }]);
+    if (!paid.ok) return sendBudgetRefusal(reply, paid);
     const { id } = request.params;
     if (!(await deps.writer.run('renameDevice', [id, me.userId, parsed.value.name]))) {
       return sendError(reply, 404, 'not_found', 'no such device');

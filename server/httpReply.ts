@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { fail, type ErrorCode, type HttpErrorBody } from '../protocol';
+import { fail, type ErrorCode, type Failure, type HttpErrorBody } from '../protocol';
 import type { AccountError, Accounts, Identity, Refusal } from './accounts';
 
 /** The HTTP status of each account refusal. */
@@ -80,4 +80,10 @@ export function signedIn(
   const me = accounts.resolve(bearerToken(request.headers.authorization));
   if (!me) void sendError(reply, 401, 'unauthorized', 'missing, invalid or expired token');
   return me;
+}
+
+/** Sends a budget's refusal (`rate_limited`, 429, with its wait). */
+export function sendBudgetRefusal(reply: FastifyReply, refusal: Failure) {
+  const { code, message, retryAfterMs } = refusal.error;
+  return sendError(reply, 429, code, message, retryAfterMs);
 }

@@ -18,6 +18,7 @@ import { registerHttp } from './http';
 import { createLogger } from './logger';
 import { InboxQuota } from './inboxQuota';
 import { LoginLimiter, type LoginLimits } from './loginLimiter';
+import { Budgets } from './budgets';
 import { MessageLimits } from './messageLimits';
 import { OWASP_SCRYPT, PasswordHasher, type ScryptParams } from './passwords';
 import { Groups } from './groups';
@@ -122,6 +123,12 @@ export interface ImServerOptions {
   name?: string;
   /** Advertise `_tickline._tcp` with mDNS on the LAN. Default true. */
   discovery?: boolean;
+  /**
+   * Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names
+   * the client: the address sign-ins and registrations are throttled by.
+   * Default none: the connection's own address, whatever a header says.
+   */
+  trustProxy?: string[];
 }
 
 /** A running im-server. */
@@ -182,10 +189,13 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
       onBackgroundError: (error) => log.error({ err: error }, 'session write failed'),
     },
   );
+  // Every other per-user budget scales with the message rate (0: all off).
+  const budgets = new Budgets(rateLimit / DEFAULT_LIMITS.rateLimit, clock);
   const limits = new MessageLimits(
     store.db,
     rateLimit > 0 ? new TokenBuckets(rateLimit, rateLimit * 10, clock) : undefined,
     new InboxQuota(store.db, options.inboxQuota ?? DEFAULT_LIMITS.inboxQuota, clock),
+    budgets,
   );
   const clientPolicy = options.clientPolicy ?? DEFAULT_CLIENT_POLICY;
   const corsOrigins = options.corsOrigins ?? [DESKTOP_APP_ORIGIN];
@@ -206,6 +216,11 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_HTTP_BODY_BYTES,
     forceCloseConnections: true,
+    // A client's address is the connection's, or what a trusted reverse proxy
+    // says in X-Forwarded-For (only from the addresses given, never from anyone).
+    ...(options.trustProxy && options.trustProxy.length > 0
+      ? { trustProxy: options.trustProxy }
+      : {}),
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
   }) as unknown as FastifyInstance;
   const web = {
@@ -225,6 +240,7 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
   });
   await registerHttp(app, {
     accounts,
+    budgets,
     store,
     writer,
     presence,
@@ -260,6 +276,7 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
     log,
     minProtocol: options.minProtocol,
     limits,
+    budgets,
     maxInFlight: options.maxInFlight ?? DEFAULT_LIMITS.maxInFlight,
     maxUnsentBytes: options.maxUnsentBytes ?? DEFAULT_LIMITS.maxUnsentBytes,
     maxConnectionsPerUser: options.maxConnectionsPerUser ?? DEFAULT_LIMITS.maxConnectionsPerUser,

@@ -50,7 +50,7 @@ interface Counter {
 const PRUNE_ABOVE = 10_000;
 
 /**
- * Throttles sign-ins per username and per client address. An attempt is
+ * Throttles sign-ins per (username, client address) and per client address. An attempt is
  * counted before the password is hashed (synchronously, so concurrent
  * guesses cannot all pass the check) and given back when it succeeds. Past
  * the free attempts each one sets a backoff that doubles up to
@@ -73,10 +73,16 @@ export class LoginLimiter {
         : undefined;
   }
 
-  /** Counts a sign-in attempt, or says how long to wait before the next one may be made. */
+  /**
+   * Counts a sign-in attempt, or says how long to wait before the next one
+   * may be made. Attempts are counted per username **from this address** and
+   * per address — never per username from everywhere, so that nobody can keep
+   * someone else out by failing with their name from another machine.
+   */
   attempt(username: string, address: string): AttemptResult {
     const now = this.clock();
-    const user = this.counter(`u:${username}`, now);
+    const userKey = `u:${address}\u0000${username}`;
+    const user = this.counter(userKey, now);
     const addr = this.counter(`a:${address}`, now);
     const wait = Math.max(user.blockedUntil, addr.blockedUntil) - now;
     if (wait > 0) return { ok: false, retryAfterMs: wait };
@@ -90,7 +96,7 @@ export class LoginLimiter {
         succeeded: () => {
           if (settled) return;
           settled = true;
-          this.counters.delete(`u:${username}`);
+          this.counters.delete(userKey);
           this.uncount(addr, perAddress);
         },
         undo: () => {

@@ -35,6 +35,7 @@ import type { Accounts } from './accounts';
 import { groupHandlers } from './groupHandlers';
 import type { Groups } from './groups';
 import { handler, type Reply } from './handler';
+import type { Budgets } from './budgets';
 import type { MessageLimits } from './messageLimits';
 import type { Presence } from './presence';
 import type { Pushes } from './pushes';
@@ -101,6 +102,8 @@ export interface RealtimeDeps {
   minProtocol?: number;
   /** Message rate and inbox quota checked before a `msg:R` is stored. */
   limits: MessageLimits;
+  /** The per-user budgets of the other write paths. */
+  budgets: Budgets;
   /** Requests one connection may have in flight at once (0 = no limit). */
   maxInFlight: number;
   /** Output a connection's client may leave untaken before it is closed (0 = no limit). */
@@ -118,7 +121,7 @@ function announcedProtocol(auth: Record<string, unknown> | undefined): number | 
 
 /** Installs authentication and the packet handlers on `io`. */
 export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
-  const { accounts, store, receipts, pushes, writer, presence, log, limits } = deps;
+  const { accounts, store, receipts, pushes, writer, presence, log, limits, budgets } = deps;
   const entries = new Entries(store, receipts, pushes);
   const minProtocol = deps.minProtocol ?? MIN_PROTOCOL_VERSION;
   /** Catch-up requests of one device, served one at a time. */
@@ -187,7 +190,11 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
     if (!group && !accounts.exists(msg.to)) {
       return reply(fail('unknown_recipient', 'no such user'));
     }
-    const admitted = limits.admit(me, msg.id, msg.to, group);
+    // A group message costs its fan-out: one push per other member.
+    const fanout = group
+      ? Math.max(0, store.currentMembers(msg.to as ConversationId).length - 1)
+      : 0;
+    const admitted = limits.admit(me, msg.id, msg.to, group, fanout);
     if (!admitted.ok) {
       // wire-v1 knows no inbox_full: it hears the transient rate_limited, same wait.
       const { code, message, retryAfterMs } = admitted.error;
@@ -282,7 +289,7 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
       [scope, from, id, Date.now(), compactNow],
       (c) => {
         if (!c) return reply(fail('not_found', 'no such message for you'));
-        if (c.first && c.byRecipient && !c.group) limits.delivered(c.recipient);
+        if (c.first && c.byRecipient && !c.group) limits.delivered(c.recipient, c.sender);
         reply({ ok: true });
         if (c.byRecipient && !c.group) notifyDelivered(c);
       },
@@ -325,7 +332,9 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
     const parsed = parseWith(offlineackRSchema, payload);
     if (!parsed.ok) return reply(parsed);
     const done = await writer.run('confirmMany', [scope, parsed.value.ids, Date.now()]);
-    for (const c of done) if (c.first && c.byRecipient && !c.group) limits.delivered(c.recipient);
+    for (const c of done) {
+      if (c.first && c.byRecipient && !c.group) limits.delivered(c.recipient, c.sender);
+    }
     reply({ ok: true });
     for (const c of done) confirmed(c);
   });
@@ -354,6 +363,8 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
     if (!parsed.ok) return reply(parsed);
     const { conv, seq } = parsed.value;
     if (!store.isMember(conv, me)) return reply(fail('not_found', 'no such conversation'));
+    const paid = budgets.take([{ name: 'read', key: me }]);
+    if (!paid.ok) return reply(paid);
     const moved = await writer.run('markRead', [conv, me, seq, Date.now()]);
     if (!moved) return reply(fail('not_found', 'no such conversation'));
     const { previous, shared, ...state } = moved;
@@ -396,14 +407,18 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
     if (group ? !store.isCurrentMember(conv, me) : !directOk) {
       return reply(fail('not_found', 'no such conversation'));
     }
-    reply({ ok: true });
     const now = Date.now();
     const typingAt = (socket.data.typingAt ??= new Map());
-    if (now - (typingAt.get(conv) ?? 0) < TYPING_SERVER_MIN_INTERVAL_MS) return;
+    if (now - (typingAt.get(conv) ?? 0) < TYPING_SERVER_MIN_INTERVAL_MS) return reply({ ok: true });
+    const others = (group ? store.currentMembers(conv) : [peer ?? me]).filter((u) => u !== me);
+    const paid = budgets.take([
+      { name: 'typing', key: me },
+      { name: 'fanout', key: me, cost: others.length },
+    ]);
+    if (!paid.ok) return reply(paid);
+    reply({ ok: true });
     typingAt.set(conv, now);
-    const others = group ? store.currentMembers(conv) : [peer ?? me];
-    const rooms = others.filter((u) => u !== me).map(mirrorRoom);
-    if (rooms.length > 0) io.to(rooms).emit('typing:N', { conv, from: me });
+    if (others.length > 0) io.to(others.map(mirrorRoom)).emit('typing:N', { conv, from: me });
   });
 
   on('ping:R', async (_socket, _payload, reply) => {

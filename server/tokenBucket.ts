@@ -31,20 +31,27 @@ export class TokenBuckets {
     }
   }
 
-  /** Takes one token of `key`, or says how long until one is there. */
-  take(key: string): Taken {
+  /**
+   * Takes `cost` tokens of `key` (a cost above the capacity takes a full
+   * bucket), or says how long until they are there.
+   */
+  take(key: string, cost = 1): Taken {
     const bucket = this.refilled(key);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
+    const need = Math.min(cost, this.capacity);
+    if (bucket.tokens >= need) {
+      bucket.tokens -= need;
       return { ok: true };
     }
-    return { ok: false, retryAfterMs: Math.ceil(((1 - bucket.tokens) * 1000) / this.perSecond) };
+    return {
+      ok: false,
+      retryAfterMs: Math.ceil(((need - bucket.tokens) * 1000) / this.perSecond),
+    };
   }
 
-  /** Gives back a token taken for a request that turned out to cost nothing. */
-  refund(key: string): void {
+  /** Gives back `cost` tokens taken for a request that turned out to cost nothing. */
+  refund(key: string, cost = 1): void {
     const bucket = this.refilled(key);
-    bucket.tokens = Math.min(this.capacity, bucket.tokens + 1);
+    bucket.tokens = Math.min(this.capacity, bucket.tokens + Math.min(cost, this.capacity));
   }
 
   private refilled(key: string): Bucket {
