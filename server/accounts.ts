@@ -246,6 +246,33 @@ export class Accounts {
     };
   }
 
+  /** The accounts' clock (session expiry, invites, reset codes). */
+  now(): number {
+    return this.clock();
+  }
+
+  /**
+   * When the session of `deviceId` ends (its expiry), or undefined when it
+   * has ended: expired (then deleted), revoked, or its account disabled. With
+   * `used`, the person did something with it: its expiry slides as
+   * {@link resolve}'s does.
+   */
+  sessionEnd(deviceId: string, used: boolean): number | undefined {
+    const device = this.store.device(deviceId);
+    if (!device) return undefined;
+    const now = this.clock();
+    if (device.expiresAt <= now) {
+      this.background(this.writer.run('deleteDevice', [device.deviceId, device.userId]));
+      return undefined;
+    }
+    const member = this.directory.get(device.userId);
+    if (!member || member.disabled) return undefined;
+    const next = used ? slidExpiry(device.expiresAt, now, this.ttlMs) : undefined;
+    if (next === undefined) return device.expiresAt;
+    this.background(this.writer.run('slideSession', [device.deviceId, now, next]));
+    return next;
+  }
+
   /** Ends the session of `token` (its device is signed out); returns the device id. */
   async logout(token: string): Promise<string | undefined> {
     return (await this.writer.run('deleteDeviceByToken', [hashToken(token)])) ?? undefined;

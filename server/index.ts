@@ -92,9 +92,15 @@ export interface ImServerOptions {
   maxInFlight?: number;
   /** Bytes a connection's client may leave untaken before it is closed (default 4 MiB; 0 = no limit). */
   maxUnsentBytes?: number;
+  /**
+   * The longest a live connection goes without its session being checked
+   * again (default one hour; tests use less). A session's expiry closes its
+   * connections at that moment anyway; the check also sees a clock moved.
+   */
+  sessionCheckMs?: number;
   /** Undelivered direct messages a recipient may have waiting (default 2,000; 0 = no limit). */
   inboxQuota?: number;
-  /** The clock of the limits (tests move it instead of sleeping). Default `Date.now`. */
+  /** The clock of the limits and of session expiry (tests move it instead of sleeping). Default `Date.now`. */
   clock?: Clock;
   /** Directory with the web client's build, served at `/`. */
   webRoot?: string;
@@ -186,6 +192,7 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
     options.registration ?? 'invite',
     {
       sessionTtlMs: options.sessionTtlMs,
+      clock: options.clock,
       onBackgroundError: (error) => log.error({ err: error }, 'session write failed'),
     },
   );
@@ -279,6 +286,7 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
     budgets,
     maxInFlight: options.maxInFlight ?? DEFAULT_LIMITS.maxInFlight,
     maxUnsentBytes: options.maxUnsentBytes ?? DEFAULT_LIMITS.maxUnsentBytes,
+    sessionCheckMs: options.sessionCheckMs ?? 3_600_000,
     maxConnectionsPerUser: options.maxConnectionsPerUser ?? DEFAULT_LIMITS.maxConnectionsPerUser,
   });
   const retention =

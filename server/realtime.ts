@@ -41,6 +41,7 @@ import type { Presence } from './presence';
 import type { Pushes } from './pushes';
 import { v1MsgN } from './pushes';
 import type { Receipts } from './receipts';
+import { watchSession } from './sessionWatch';
 import { guardPackets, limitConnectionsPerUser } from './socketGuard';
 import { Entries } from './entries';
 import type { Confirmation, LogRow, Store, StreamScope } from './store';
@@ -108,6 +109,8 @@ export interface RealtimeDeps {
   maxInFlight: number;
   /** Output a connection's client may leave untaken before it is closed (0 = no limit). */
   maxUnsentBytes: number;
+  /** The longest a connection goes without its session checked again. */
+  sessionCheckMs: number;
   /** Live connections one user may have (0 = no limit). */
   maxConnectionsPerUser: number;
 }
@@ -438,6 +441,7 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
       { maxInFlight: deps.maxInFlight, maxUnsentBytes: deps.maxUnsentBytes },
       log,
     );
+    watchSession(socket, device, accounts, log, deps.sessionCheckMs);
     void socket.join(userRoom(me));
     void socket.join(deviceRoom(device));
     void socket.join(mirror ? mirrorRoom(me) : legacyRoom(me));

@@ -7,7 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { snapshotDatabase } from '../support/dbSnapshot';
-import { rawConnect } from '../support/raw';
+import { ask, rawConnect } from '../support/raw';
 import { startServer, tempDir } from '../support/servers';
 import {
   call,
@@ -190,6 +190,74 @@ describe('sessions', () => {
     ).toBe(200);
     expect((await loginAs(server.url, 'pia')).status).toBe(401);
     expect((await loginAs(server.url, 'pia', 'a better passphrase')).status).toBe(200);
+  });
+});
+
+/**
+ * A live connection ends with its session (issue 21): at its expiry, also
+ * when nothing is sent, and on the first request after it. The server's
+ * clock is the test's (a socket's own heartbeat runs on the real one).
+ */
+describe('sessions on live connections', () => {
+  let now = Date.now();
+  const clock = { now: () => now, set: (t: number) => void (now = t) };
+  let server: Started;
+
+  beforeAll(async () => {
+    // Live connections re-check their session at least every 200 ms (default:
+    // hourly), so a test that moves the clock sees them end without waiting.
+    server = await startServer({ clock: clock.now, sessionCheckMs: 200 });
+  });
+  afterAll(() => server.close());
+
+  const expiryOf = (deviceId: string) =>
+    inDatabase(server.dataDir, (db) =>
+      db.prepare('SELECT expires_at FROM devices WHERE id = ?').pluck().get(deviceId),
+    ) as number | undefined;
+
+  it('a connection left open ends with its session; the app’s own polls do not keep it alive', async () => {
+    const start = clock.now();
+    const reg = await registerAs(server.url, 'pia');
+    const socket = await rawConnect(server.url, reg.json.token as string, 2);
+    const closed = closedByServer(socket);
+    // 29 days of only what the app sends by itself: the session is not moved.
+    clock.set(start + 29 * DAY);
+    for (const event of ['ping:R', 'status:R', 'conv:list']) {
+      expect(await ask(socket, event, event === 'status:R' ? { ids: ['x'] } : {})).toMatchObject({
+        ok: true,
+      });
+    }
+    await server.flushWrites();
+    expect(expiryOf(reg.json.deviceId as string)).toBe(start + 30 * DAY);
+    // Its expiry passes with nobody sending anything: the server closes the connection.
+    clock.set(start + 30 * DAY + 1);
+    expect(await closed).toBe('io server disconnect');
+    await expect(rawConnect(server.url, reg.json.token as string, 2)).rejects.toThrow(
+      'unauthorized',
+    );
+  });
+
+  it('what the person does on a connection keeps the session; a request after it ended is refused and closes it', async () => {
+    const start = clock.now();
+    const reg = await registerAs(server.url, 'qia');
+    const device = reg.json.deviceId as string;
+    const socket = await rawConnect(server.url, reg.json.token as string, 2);
+    // A message written 20 days in: 30 days from then.
+    clock.set(start + 20 * DAY);
+    const note = { id: 'n1', to: reg.json.userId, body: 'note to self' };
+    expect(await ask(socket, 'msg:R', note)).toMatchObject({ ok: true });
+    await server.flushWrites();
+    expect(expiryOf(device)).toBe(start + 50 * DAY);
+    // Its end passes; the request that comes first (before the connection's
+    // own check) is refused, and the connection closed.
+    const closed = closedByServer(socket);
+    clock.set(start + 50 * DAY + 1);
+    expect(
+      await ask(socket, 'msg:R', { id: 'n2', to: reg.json.userId, body: 'too late' }),
+    ).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    expect(await closed).toBe('io server disconnect');
+    await server.flushWrites();
+    expect(expiryOf(device)).toBeUndefined();
   });
 });
 
