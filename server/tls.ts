@@ -5,6 +5,7 @@
  */
 import { createHash, createPrivateKey, webcrypto, X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { privateIfPresent } from './dataDir';
 import { hostname, networkInterfaces } from 'node:os';
 import path from 'node:path';
 
@@ -160,8 +161,9 @@ function writePrivate(file: string, text: string): void {
 }
 
 /**
- * The automatic certificate of `dataDir`: the one made on an earlier start,
- * or a new one (written 0600, the key first) for {@link certificateNames}.
+ * The automatic certificate of `dataDir`: the one made on an earlier start
+ * (its files set to 0600 again), or a new one (written 0600, the key first)
+ * for {@link certificateNames}.
  */
 export async function loadOrCreateCertificate(
   dataDir: string,
@@ -175,6 +177,9 @@ export async function loadOrCreateCertificate(
         `${certFile} has no key beside it (${TLS_FILES.key}); restore it, or delete the certificate to make a new one (its fingerprint changes)`,
       );
     }
+    // Made private again: a copy or an older version may have left them readable.
+    privateIfPresent(keyFile);
+    privateIfPresent(certFile);
     return { ...readPair(certFile, keyFile), created: false };
   }
   // No certificate (a key alone is what a start stopped halfway leaves): make both.

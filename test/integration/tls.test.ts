@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { get } from 'node:http';
 import path from 'node:path';
@@ -117,8 +117,13 @@ describe('TLS', () => {
     }
     expect(await first.stop()).toBe(0);
 
+    // Left readable by a copy or an older version: private again at the next start.
+    for (const file of Object.values(TLS_FILES)) chmodSync(path.join(data, file), 0o644);
     const again = await start([...BASE, '--data', data]);
     expect(again.fingerprint).toBe(first.fingerprint);
+    for (const file of Object.values(TLS_FILES)) {
+      expect([file, statSync(path.join(data, file)).mode & 0o777]).toEqual([file, 0o600]);
+    }
     expect(readFileSync(path.join(data, TLS_FILES.cert), 'utf8')).toBe(certPem);
     expect(certificateFingerprint((await servedCertificate(again.url)).raw)).toBe(
       first.fingerprint,
