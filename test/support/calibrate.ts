@@ -36,6 +36,13 @@ export interface Calibration {
   timeout(units: number, floorMs?: number): number;
 }
 
+/**
+ * A calibration itself runs while the file is collected, where vitest has no
+ * timeout: it fails after this long (one of the file's own operations taking
+ * five minutes means none of its tests could pass on this machine anyway).
+ */
+export const CALIBRATION_CAP_MS = 300_000;
+
 /** The timeout for `units` operations that each took `ms` when measured. */
 export function timeoutFor(ms: number, units: number, floorMs = FLOOR_MS): number {
   if (!(units > 0)) throw new RangeError(`units must be positive, got ${units}`);
@@ -49,7 +56,21 @@ export function timeoutFor(ms: number, units: number, floorMs = FLOOR_MS): numbe
  */
 export async function calibrate(what: string, op: () => unknown): Promise<Calibration> {
   const started = performance.now();
-  await op();
+  let cap: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      Promise.resolve().then(op),
+      new Promise((_, reject) => {
+        cap = setTimeout(
+          () =>
+            reject(new Error(`calibration: ${what} did not finish in ${CALIBRATION_CAP_MS} ms`)),
+          CALIBRATION_CAP_MS,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(cap);
+  }
   const ms = performance.now() - started;
   const calibration: Calibration = {
     what,
