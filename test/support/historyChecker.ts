@@ -9,6 +9,11 @@ export interface SentRecord {
   acknowledged: boolean;
   /** Written on a device that is still there at the end (its outbox was drained). */
   survivor: boolean;
+  /** The device that wrote it, and where it came in that device's writing order. */
+  device?: string;
+  order?: number;
+  /** It failed and was sent again: the one message that may land after later ones. */
+  resent?: boolean;
 }
 
 /** One entry of a conversation's log, as the server holds it. */
@@ -70,6 +75,12 @@ export interface HistoryReport {
   /** Conversations whose log is not `seq` 1, 2, 3… without gaps or repeats. */
   gaps: number;
   /**
+   * Messages of one device in one conversation that the log holds out of
+   * the order the device wrote them (a resent message aside): each message
+   * placed before one written earlier counts.
+   */
+  outOfOrder: number;
+  /**
    * Up to {@link EXAMPLES} instances of each count that is not 0 (which
    * device, which conversation, which message), for the failure message.
    */
@@ -86,6 +97,7 @@ export const PROBLEMS = [
   'repeated',
   'phantom',
   'gaps',
+  'outOfOrder',
 ] as const;
 export type Problem = (typeof PROBLEMS)[number];
 
@@ -181,6 +193,7 @@ export function checkHistory(
     repeated: log.length - logged.size,
     phantom: texts.filter((r) => !written.has(keyOf(r))).length,
     gaps: [...byConv.values()].filter((list) => list.some((r, i) => r.seq !== i + 1)).length,
+    outOfOrder: 0,
     examples: {},
   };
   const entry = (r: LogRecord) => `${r.conv} #${r.seq} ${keyOf(r)} ${JSON.stringify(r.body)}`;
@@ -210,6 +223,29 @@ export function checkHistory(
         'dropped',
         `${keyOf(m)} to ${m.to} ${JSON.stringify(m.body)} (${m.acknowledged ? 'its writer had msg:A' : 'its writer survived'})`,
       );
+    }
+  }
+  // Each device's messages of a conversation, in the order it wrote them, hold increasing seqs.
+  const seqOf = new Map(log.map((r) => [keyOf(r), r]));
+  const writtenBy = new Map<string, { order: number; r: LogRecord }[]>();
+  for (const m of sent) {
+    const r = seqOf.get(keyOf(m));
+    if (m.device === undefined || m.order === undefined || m.resent || !r) continue;
+    const k = `${m.device}|${r.conv}`;
+    writtenBy.set(k, [...(writtenBy.get(k) ?? []), { order: m.order, r }]);
+  }
+  for (const [k, list] of writtenBy) {
+    list.sort((a, b) => a.order - b.order);
+    let highest: LogRecord | undefined;
+    for (const { r } of list) {
+      if (highest && r.seq < highest.seq) {
+        report.outOfOrder++;
+        example(
+          report,
+          'outOfOrder',
+          `${k.split('|')[0]} wrote ${keyOf(highest)} (#${highest.seq}) before ${keyOf(r)} (#${r.seq}) in ${r.conv}`,
+        );
+      } else highest = r;
     }
   }
   for (const d of devices) {

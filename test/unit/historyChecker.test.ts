@@ -73,9 +73,28 @@ describe('history checker', () => {
       repeated: 0,
       phantom: 0,
       gaps: 0,
+      outOfOrder: 0,
       examples: {},
     });
     expect(describeProblems(checkHistory(sent, log, clean()))).toBe('none');
+  });
+
+  it("finds a device's messages logged out of the order it wrote them; a resent one may land later", () => {
+    const written = (order: number[], resent?: number) =>
+      sent.map((m, i) => ({
+        ...m,
+        device: m.from === 'a' ? 'a1' : 'b1',
+        order: order[i]!,
+        ...(i === resent ? { resent: true } : {}),
+      }));
+    // a wrote a/1 first, a/2 second: the log's seq 1 and 3 follow that.
+    expect(checkHistory(written([1, 1, 2]), log, clean()).outOfOrder).toBe(0);
+    // a wrote a/2 first, but the log has it after a/1.
+    const swapped = checkHistory(written([2, 1, 1]), log, clean());
+    expect(swapped.outOfOrder).toBe(1);
+    expect(describeProblems(swapped)).toMatch(/a1 wrote a\/2 \(#3\) before a\/1 \(#1\)/);
+    // The same, when a/1 failed and was resent: it may land anywhere.
+    expect(checkHistory(written([2, 1, 1], 0), log, clean()).outOfOrder).toBe(0);
   });
 
   it('counts lost, duplicated, unexpected and misordered messages, per device', () => {
