@@ -8,15 +8,14 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Service } from 'bonjour-service';
 import { PROTOCOL_VERSION } from '../../protocol';
 import { toDiscovered } from '../../server/discovery';
-import { createLanPair, netnsUnavailable, type LanPair } from '../support/netns';
+import { createLanPair, type LanPair, networkTestsRun } from '../support/netns';
 
-const skip = netnsUnavailable();
-if (skip) console.log(`[network] discovery tests skipped: ${skip}`);
+const runs = networkTestsRun('the LAN discovery tests (test/network/discovery.test.ts)');
 
 /** How long a browse waits for what must not come (a found server arrives within about a second). */
 const ABSENT_MS = 5_000;
 
-describe.skipIf(skip !== undefined)('LAN discovery (mDNS / DNS-SD)', () => {
+describe.runIf(runs)('LAN discovery (mDNS / DNS-SD)', () => {
   let lan: LanPair;
   beforeAll(() => {
     lan = createLanPair();

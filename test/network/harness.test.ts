@@ -10,10 +10,9 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { ChildServer } from '../support/childServer';
-import { createNetLab, netnsUnavailable, removeStale, type NetLab } from '../support/netns';
+import { createNetLab, removeStale, type NetLab, networkTestsRun } from '../support/netns';
 
-const skip = netnsUnavailable();
-if (skip) console.log(`[network] harness tests skipped: ${skip}`);
+const runs = networkTestsRun('the netns harness tests (test/network/harness.test.ts)');
 
 function ip(args: string[]): { ok: boolean; out: string } {
   const r = spawnSync('ip', args, { encoding: 'utf8' });
@@ -30,7 +29,7 @@ async function health(url: string, timeoutMs = 1_000): Promise<unknown> {
   }
 }
 
-describe.skipIf(skip !== undefined)('netns harness', () => {
+describe.runIf(runs)('netns harness', () => {
   let lab: NetLab;
   let server: ChildServer;
 

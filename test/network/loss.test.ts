@@ -4,7 +4,7 @@
  * messages through the real engine: each is delivered exactly once, in order.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { netnsUnavailable } from '../support/netns';
+import { networkTestsRun } from '../support/netns';
 import {
   allDelivered,
   disconnects,
@@ -14,8 +14,7 @@ import {
   type Chat,
 } from './twoPeople';
 
-const skip = netnsUnavailable();
-if (skip) console.log(`[network] loss scenario skipped: ${skip}`);
+const runs = networkTestsRun('the packet loss scenario (test/network/loss.test.ts)');
 
 const LOSS_PERCENT = 20;
 const PER_PERSON = 100;
@@ -23,7 +22,7 @@ const ACK_TIMEOUT_MS = 300;
 /** One message per person every 50 ms: under the server's default rate limit. */
 const INTERVAL_MS = 50;
 
-describe.skipIf(skip !== undefined)('20% packet loss both ways', () => {
+describe.runIf(runs)('20% packet loss both ways', () => {
   let chat: Chat;
   beforeAll(async () => {
     // An ack timeout shorter than TCP's recovery from a lost segment: the

@@ -5,7 +5,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { netnsUnavailable } from '../support/netns';
+import { networkTestsRun } from '../support/netns';
 import {
   allDelivered,
   detectedAfter,
@@ -16,15 +16,14 @@ import {
   type Sent,
 } from './twoPeople';
 
-const skip = netnsUnavailable();
-if (skip) console.log(`[network] partition scenario skipped: ${skip}`);
+const runs = networkTestsRun('the silent partition scenario (test/network/partition.test.ts)');
 
 const PARTITION_MS = 30_000;
 /** Targets of the engine: a link that carries a waiting message, and an idle one (heartbeat). */
 const DETECT_WAITING_MS = 10_000;
 const DETECT_IDLE_MS = 30_000;
 
-describe.skipIf(skip !== undefined)('30 s silent partition', () => {
+describe.runIf(runs)('30 s silent partition', () => {
   let chat: Chat;
   let start = 0;
   let end = 0;

@@ -5,7 +5,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { netnsUnavailable } from '../support/netns';
+import { networkTestsRun } from '../support/netns';
 import {
   allDelivered,
   disconnects,
@@ -15,13 +15,12 @@ import {
   type Chat,
 } from './twoPeople';
 
-const skip = netnsUnavailable();
-if (skip) console.log(`[network] resets scenario skipped: ${skip}`);
+const runs = networkTestsRun('the TCP resets scenario (test/network/resets.test.ts)');
 
 const RESETS_MS = 5_000;
 const PER_PERSON = 60;
 
-describe.skipIf(skip !== undefined)('5 s of TCP resets', () => {
+describe.runIf(runs)('5 s of TCP resets', () => {
   let chat: Chat;
   beforeAll(async () => {
     chat = await startChat();

@@ -9,6 +9,11 @@ export interface SentRecord {
   acknowledged: boolean;
   /** Written on a device that is still there at the end (its outbox was drained). */
   survivor: boolean;
+  /** The device that wrote it, and where it came in that device's writing order. */
+  device?: string;
+  order?: number;
+  /** It failed and was sent again: the one message that may land after later ones. */
+  resent?: boolean;
 }
 
 /** One entry of a conversation's log, as the server holds it. */
@@ -69,6 +74,53 @@ export interface HistoryReport {
   phantom: number;
   /** Conversations whose log is not `seq` 1, 2, 3… without gaps or repeats. */
   gaps: number;
+  /**
+   * Messages of one device in one conversation that the log holds out of
+   * the order the device wrote them (a resent message aside): each message
+   * placed before one written earlier counts.
+   */
+  outOfOrder: number;
+  /**
+   * Up to {@link EXAMPLES} instances of each count that is not 0 (which
+   * device, which conversation, which message), for the failure message.
+   */
+  examples: Partial<Record<Problem, string[]>>;
+}
+
+/** The counts of a {@link HistoryReport} that must be 0. */
+export const PROBLEMS = [
+  'lost',
+  'duplicated',
+  'unexpected',
+  'misordered',
+  'dropped',
+  'repeated',
+  'phantom',
+  'gaps',
+  'outOfOrder',
+] as const;
+export type Problem = (typeof PROBLEMS)[number];
+
+/** Examples kept per problem. */
+export const EXAMPLES = 5;
+
+function example(report: HistoryReport, problem: Problem, text: string): void {
+  const list = (report.examples[problem] ??= []);
+  if (list.length < EXAMPLES) list.push(text);
+}
+
+/**
+ * The counts that are not 0, each with its examples, e.g. `lost=2 (p3d1
+ * misses d:…#12 alice/x1 "hi"; …)`; `none` when all are 0.
+ */
+export function describeProblems(
+  report: HistoryReport,
+  only: readonly Problem[] = PROBLEMS,
+): string {
+  const found = only
+    .filter((p) => report[p] !== 0)
+    .map((p) => `${p}=${report[p]} (${(report.examples[p] ?? []).join('; ')})`);
+  return found.length > 0 ? found.join(', ') : 'none';
 }
 
 const keyOf = (m: { from: string; id: string }) => `${m.from}/${m.id}`;
@@ -141,9 +193,60 @@ export function checkHistory(
     repeated: log.length - logged.size,
     phantom: texts.filter((r) => !written.has(keyOf(r))).length,
     gaps: [...byConv.values()].filter((list) => list.some((r, i) => r.seq !== i + 1)).length,
+    outOfOrder: 0,
+    examples: {},
   };
+  const entry = (r: LogRecord) => `${r.conv} #${r.seq} ${keyOf(r)} ${JSON.stringify(r.body)}`;
+  if (report.repeated > 0) {
+    const copies = new Map<string, LogRecord[]>();
+    for (const r of log) copies.set(keyOf(r), [...(copies.get(keyOf(r)) ?? []), r]);
+    for (const [key, list] of copies) {
+      if (list.length > 1) {
+        example(
+          report,
+          'repeated',
+          `${key} ${list.length}× (${list.map((r) => `${r.conv} #${r.seq}`).join(', ')})`,
+        );
+      }
+    }
+  }
+  for (const r of texts) if (!written.has(keyOf(r))) example(report, 'phantom', entry(r));
+  for (const [conv, list] of byConv) {
+    const at = list.findIndex((r, i) => r.seq !== i + 1);
+    if (at >= 0) example(report, 'gaps', `${conv}: entry ${at + 1} has seq ${list[at]!.seq}`);
+  }
   for (const m of sent) {
-    if ((m.acknowledged || m.survivor) && !logged.has(keyOf(m))) report.dropped++;
+    if ((m.acknowledged || m.survivor) && !logged.has(keyOf(m))) {
+      report.dropped++;
+      example(
+        report,
+        'dropped',
+        `${keyOf(m)} to ${m.to} ${JSON.stringify(m.body)} (${m.acknowledged ? 'its writer had msg:A' : 'its writer survived'})`,
+      );
+    }
+  }
+  // Each device's messages of a conversation, in the order it wrote them, hold increasing seqs.
+  const seqOf = new Map(log.map((r) => [keyOf(r), r]));
+  const writtenBy = new Map<string, { order: number; r: LogRecord }[]>();
+  for (const m of sent) {
+    const r = seqOf.get(keyOf(m));
+    if (m.device === undefined || m.order === undefined || m.resent || !r) continue;
+    const k = `${m.device}|${r.conv}`;
+    writtenBy.set(k, [...(writtenBy.get(k) ?? []), { order: m.order, r }]);
+  }
+  for (const [k, list] of writtenBy) {
+    list.sort((a, b) => a.order - b.order);
+    let highest: LogRecord | undefined;
+    for (const { r } of list) {
+      if (highest && r.seq < highest.seq) {
+        report.outOfOrder++;
+        example(
+          report,
+          'outOfOrder',
+          `${k.split('|')[0]} wrote ${keyOf(highest)} (#${highest.seq}) before ${keyOf(r)} (#${r.seq}) in ${r.conv}`,
+        );
+      } else highest = r;
+    }
   }
   for (const d of devices) {
     const convs = new Set([...byConv.keys(), ...d.conversations.keys()]);
@@ -154,19 +257,52 @@ export function checkHistory(
       const seen = new Set<string>();
       const expected = new Map(truth.map((r) => [keyOf(r), r]));
       for (const h of held) {
-        if (seen.has(h.key)) report.duplicated++;
+        if (seen.has(h.key)) {
+          report.duplicated++;
+          example(report, 'duplicated', `${d.name} holds ${h.key} twice in ${conv}`);
+        }
         seen.add(h.key);
         const original = written.get(h.key);
-        if (!expected.has(h.key) || (original && original.body !== h.body)) report.unexpected++;
+        if (!expected.has(h.key) || (original && original.body !== h.body)) {
+          report.unexpected++;
+          example(
+            report,
+            'unexpected',
+            `${d.name} (${d.userId}) holds ${h.key} ${JSON.stringify(h.body)} in ${conv}: ` +
+              (expected.has(h.key)
+                ? `written as ${JSON.stringify(original?.body)}`
+                : 'not in what its person may see'),
+          );
+        }
       }
-      for (const key of expected.keys()) if (!seen.has(key)) report.lost++;
+      for (const [key, r] of expected) {
+        if (!seen.has(key)) {
+          report.lost++;
+          example(report, 'lost', `${d.name} (${d.userId}) misses ${entry(r)}`);
+        }
+      }
       const order = [...new Set(held.map((h) => h.key))].filter((k) => expected.has(k));
       const reference = truth.map(keyOf).filter((k) => seen.has(k));
-      if (order.join('\n') !== reference.join('\n')) report.misordered++;
+      if (order.join('\n') !== reference.join('\n')) {
+        report.misordered++;
+        const at = order.findIndex((k, i) => k !== reference[i]);
+        example(
+          report,
+          'misordered',
+          `${d.name} in ${conv}: position ${at + 1} holds ${order[at]}, the log has ${reference[at]} there`,
+        );
+      }
     }
     for (const [key, n] of d.shown) {
       const allowed = d.written.has(key) ? 0 : 1;
-      if (n > allowed) report.duplicated += n - allowed;
+      if (n > allowed) {
+        report.duplicated += n - allowed;
+        example(
+          report,
+          'duplicated',
+          `${d.name} announced ${key} as new ${n}× (allowed ${allowed})`,
+        );
+      }
     }
   }
   return report;

@@ -55,6 +55,66 @@ export function netnsUnavailable(): string | undefined {
   return unavailable.reason;
 }
 
+/**
+ * The environment variable with which a person skips the network tests on
+ * purpose, its value saying why (e.g. `TICKLINE_SKIP_NETWORK="no root in
+ * this container"`). Without it, a machine that cannot run them fails them.
+ */
+export const SKIP_NETWORK = 'TICKLINE_SKIP_NETWORK';
+
+/** What to do with a network test file: run it, skip it (the person said why), or fail it. */
+export type NetworkDecision =
+  { run: true } | { run: false; skipped: string } | { run: false; failure: string };
+
+/**
+ * Decides for the file `what` from the opt-out (the value of
+ * {@link SKIP_NETWORK}, if set) and why namespaces are unavailable (undefined
+ * when they are available). Only an explicit opt-out with a reason skips.
+ */
+export function networkDecision(
+  what: string,
+  optOut: string | undefined,
+  unavailableBecause: string | undefined,
+): NetworkDecision {
+  if (optOut !== undefined) {
+    if (optOut.trim() === '') {
+      return {
+        run: false,
+        failure: `${SKIP_NETWORK} is set but empty: say why the network tests are skipped (${SKIP_NETWORK}=<reason>)`,
+      };
+    }
+    return { run: false, skipped: `${what} SKIPPED on purpose: ${SKIP_NETWORK}=${optOut}` };
+  }
+  if (unavailableBecause === undefined) return { run: true };
+  return {
+    run: false,
+    failure:
+      `${what} cannot run: network namespaces are unavailable here (${unavailableBecause}). ` +
+      'The network tests need Linux, root, `ip` (iproute2) and `nft` (nftables); ' +
+      `to skip them on purpose, run with ${SKIP_NETWORK}=<the reason>.`,
+  };
+}
+
+/**
+ * Whether the network test file `what` runs. It does where namespaces can be
+ * created; where they cannot, this throws (the file fails, saying why)
+ * unless the person opted out with {@link SKIP_NETWORK}=<reason>: then the
+ * skip and its reason are printed, loudly, and this returns false.
+ */
+export function networkTestsRun(what: string): boolean {
+  const optOut = process.env[SKIP_NETWORK];
+  const decision = networkDecision(
+    what,
+    optOut,
+    optOut === undefined ? netnsUnavailable() : undefined,
+  );
+  if (decision.run) return true;
+  if ('failure' in decision) throw new Error(decision.failure);
+  const line = '!'.repeat(Math.min(100, decision.skipped.length + 8));
+  console.warn(`\n${line}\n!!! ${decision.skipped}\n${line}\n`);
+  return false;
+}
+
 function probe(): string | undefined {
   if (process.platform !== 'linux') return `not Linux (${process.platform})`;
   if (process.getuid?.() !== 0) return 'not root (network namespaces need CAP_NET_ADMIN)';

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   checkHistory,
   checkReceipts,
+  describeProblems,
   type DeviceRecord,
   type LogRecord,
   type PeriodRecord,
@@ -72,7 +73,28 @@ describe('history checker', () => {
       repeated: 0,
       phantom: 0,
       gaps: 0,
+      outOfOrder: 0,
+      examples: {},
     });
+    expect(describeProblems(checkHistory(sent, log, clean()))).toBe('none');
+  });
+
+  it("finds a device's messages logged out of the order it wrote them; a resent one may land later", () => {
+    const written = (order: number[], resent?: number) =>
+      sent.map((m, i) => ({
+        ...m,
+        device: m.from === 'a' ? 'a1' : 'b1',
+        order: order[i]!,
+        ...(i === resent ? { resent: true } : {}),
+      }));
+    // a wrote a/1 first, a/2 second: the log's seq 1 and 3 follow that.
+    expect(checkHistory(written([1, 1, 2]), log, clean()).outOfOrder).toBe(0);
+    // a wrote a/2 first, but the log has it after a/1.
+    const swapped = checkHistory(written([2, 1, 1]), log, clean());
+    expect(swapped.outOfOrder).toBe(1);
+    expect(describeProblems(swapped)).toMatch(/a1 wrote a\/2 \(#3\) before a\/1 \(#1\)/);
+    // The same, when a/1 failed and was resent: it may land anywhere.
+    expect(checkHistory(written([2, 1, 1], 0), log, clean()).outOfOrder).toBe(0);
   });
 
   it('counts lost, duplicated, unexpected and misordered messages, per device', () => {
@@ -82,6 +104,16 @@ describe('history checker', () => {
     devices[2] = device('b1', 'b', ['b/1', 'a/1', 'a/2', 'x/9'], [], ['b/1']); // out of order, stranger
     const report = checkHistory(sent, log, devices);
     expect(report).toMatchObject({ lost: 1, duplicated: 2, unexpected: 1, misordered: 1 });
+    // Each says where: which device, which conversation, which message.
+    expect(report.examples).toEqual({
+      lost: ['a1 (a) misses d:a:b #2 b/1 "two"'],
+      duplicated: ['a2 holds b/1 twice in d:a:b', 'a2 announced a/1 as new 2× (allowed 1)'],
+      unexpected: ['b1 (b) holds x/9 "?" in d:a:b: not in what its person may see'],
+      misordered: ['b1 in d:a:b: position 1 holds b/1, the log has a/1 there'],
+    });
+    expect(describeProblems(report, ['lost', 'dropped'])).toBe(
+      'lost=1 (a1 (a) misses d:a:b #2 b/1 "two")',
+    );
   });
 
   it('counts a changed body and a conversation the person is not in as unexpected', () => {
@@ -97,22 +129,36 @@ describe('history checker', () => {
       { from: 'a', to: 'b', id: 'drained', body: 'x', acknowledged: false, survivor: true },
       { from: 'a', to: 'b', id: 'unsure', body: 'x', acknowledged: false, survivor: false },
     ];
-    expect(checkHistory([...sent, ...extra], log, clean()).dropped).toBe(2);
+    const report = checkHistory([...sent, ...extra], log, clean());
+    expect(report.dropped).toBe(2);
+    expect(report.examples.dropped).toEqual([
+      'a/acked to b "x" (its writer had msg:A)',
+      'a/drained to b "x" (its writer survived)',
+    ]);
   });
 
   it('holds the server log to the sent list: each message once, nothing unsent, no gaps', () => {
     const stray: LogRecord = { conv: AB, seq: 4, from: 'b', to: 'a', id: 'x', body: 'unsent' };
-    expect(checkHistory(sent, [...log, stray], clean())).toMatchObject({ phantom: 1, gaps: 0 });
+    expect(checkHistory(sent, [...log, stray], clean())).toMatchObject({
+      phantom: 1,
+      gaps: 0,
+      examples: { phantom: ['d:a:b #4 b/x "unsent"'] },
+    });
     // The same message stored again under a new seq (a store that forgot it took it as new).
     const again: LogRecord = { ...log[0]!, seq: 4 };
     expect(checkHistory(sent, [...log, again], clean())).toMatchObject({
       repeated: 1,
       phantom: 0,
       gaps: 0,
+      examples: { repeated: ['a/1 2× (d:a:b #1, d:a:b #4)'] },
     });
     // A log that lost seq 2 and numbered on.
     const gap = [log[0]!, { ...log[2]!, seq: 3 }];
-    expect(checkHistory(sent, gap, clean())).toMatchObject({ gaps: 1, dropped: 1 });
+    expect(checkHistory(sent, gap, clean())).toMatchObject({
+      gaps: 1,
+      dropped: 1,
+      examples: { gaps: ['d:a:b: entry 2 has seq 3'] },
+    });
     const late = [log[0]!, log[2]!, { ...log[1]!, seq: 3 }].map((r, i) => ({ ...r, seq: i + 1 }));
     expect(checkHistory(sent, late, clean()).gaps).toBe(0);
   });

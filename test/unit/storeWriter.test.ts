@@ -9,9 +9,31 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { directConversationId, type MsgR } from '../../protocol';
 import { Store } from '../../server/store';
 import { StoreWriter } from '../../server/storeWriter';
+import { calibrate } from '../support/calibrate';
 import { tempDir } from '../support/servers';
 
-describe('StoreWriter: the message path written by a worker thread', () => {
+/**
+ * What takes time here is starting a writer: a worker thread that loads the
+ * store's sources through tsx and opens the SQLite file (about 1 s on an
+ * idle 2-core machine; the rest of a test takes milliseconds, but for the
+ * 2,000 writes of one, about as long as a start). One start and close is
+ * timed here: each start (every test's, in `beforeEach`) gets its timeout, a
+ * test (at most one start more, or the 2,000 writes) three times that.
+ */
+const starts = await calibrate('one store writer start and close', async () => {
+  const tmp = tempDir();
+  try {
+    const store = new Store(tmp.dir);
+    const writer = await StoreWriter.start(store.dir);
+    await writer.close();
+    store.close();
+  } finally {
+    tmp.remove();
+  }
+});
+const THREE_STARTS = { timeout: starts.timeout(3) };
+
+describe('StoreWriter: the message path written by a worker thread', THREE_STARTS, () => {
   let tmp: ReturnType<typeof tempDir>;
   let store: Store;
   let writer: StoreWriter;
@@ -24,7 +46,7 @@ describe('StoreWriter: the message path written by a worker thread', () => {
       store.insertUser({ id, username: id, displayName: id, passwordHash: 'x' }, 0);
     }
     writer = await StoreWriter.start(store.dir);
-  });
+  }, starts.timeout(1));
   afterEach(async () => {
     await writer.close();
     store.close();

@@ -1,17 +1,16 @@
 /**
- * The decision behind `session.setCertificateVerifyProc`, with a real
- * certificate made by the server (`tls: 'auto'`): exactly the pinned
+ * The decision behind `session.setCertificateVerifyProc`, with real
+ * certificates made as the server makes its own (`tls: 'auto'`, for
+ * 127.0.0.1), without starting servers for them: exactly the pinned
  * certificate for a pinned host, refusal for any other, Chromium's own
  * verdict for hosts that have no pin.
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateDecision, VERIFY } from '../../../desktop/certificateCheck';
 import { fingerprintOfPem, fromElectronFingerprint } from '../../../desktop/fingerprint';
-import { TLS_FILES } from '../../../server/tls';
-import { startServer } from '../../support/servers';
+import { loadOrCreateCertificate } from '../../../server/tls';
+import { tempDir } from '../../support/servers';
 
 /** What Electron hands the verify proc: the PEM and `sha256/<base64 of the DER's hash>`. */
 function electronCertificate(pem: string) {
@@ -22,18 +21,19 @@ function electronCertificate(pem: string) {
 describe('certificate check (verify proc)', () => {
   let pem = '';
   let other = '';
-  const stops: (() => Promise<void>)[] = [];
+  const dirs: { remove: () => void }[] = [];
+  // Only the certificates: two server starts (SQLite, a worker thread) took over 10 s at load 12.
   beforeAll(async () => {
     for (const target of ['pem', 'other'] as const) {
-      const server = await startServer({ tls: 'auto' });
-      stops.push(() => server.close());
-      const cert = readFileSync(path.join(server.dataDir, TLS_FILES.cert), 'utf8');
+      const dir = tempDir('tickline-cert-');
+      dirs.push(dir);
+      const { cert } = await loadOrCreateCertificate(dir.dir, ['127.0.0.1']);
       if (target === 'pem') pem = cert;
       else other = cert;
     }
   });
-  afterAll(async () => {
-    for (const stop of stops) await stop();
+  afterAll(() => {
+    for (const dir of dirs) dir.remove();
   });
 
   it('reads Electron’s sha256/base64 fingerprint as the AB:CD:… form people compare', () => {

@@ -17,8 +17,25 @@ import { ServerChoiceController } from '../../../desktop/serverChoice';
 import type { DesktopBridge } from '../../../protocol/desktop';
 import ServerSetup from '../../../renderer/src/components/ServerSetup.vue';
 import { useServerStore } from '../../../renderer/src/stores/server';
+import { calibrate } from '../../support/calibrate';
 import { startServer, tempDir } from '../../support/servers';
 import { plugins } from '../renderer/helpers';
+
+/**
+ * The slow steps here are im-server starts over TLS (a new certificate, a
+ * SQLite file, the store's worker thread: 1–2.5 s on an idle 2-core
+ * machine) and the probe of one over https. One start and stop is timed
+ * here: a wait for the screen to show what a probe or a connection found gets
+ * its timeout (vitest's `waitFor` default of 1 s is less than one such step on
+ * a busy machine), a test (two starts at most, probes, connecting) four times
+ * that.
+ */
+const starts = await calibrate('one in-process im-server start and stop over TLS', async () => {
+  const server = await startServer({ tls: 'auto' });
+  await server.close();
+});
+/** For `vi.waitFor` of one probe or connection. */
+const ONE_STEP = { timeout: starts.timeout(1), interval: 20 };
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -68,7 +85,7 @@ async function submit(address: string) {
   await vi.waitFor(async () => {
     await flushPromises();
     expect(wrapper.find('[data-testid="fingerprint-check"]').exists()).toBe(true);
-  });
+  }, ONE_STEP);
   return wrapper;
 }
 
@@ -78,7 +95,7 @@ function button(wrapper: ReturnType<typeof mount>, text: string) {
   return found;
 }
 
-describe('Connect screen: trust on first use', () => {
+describe('Connect screen: trust on first use', { timeout: starts.timeout(4) }, () => {
   it('shows a new server’s fingerprint to compare and pins it only once accepted', async () => {
     const tmp = tempDir('tickline-connect-');
     cleanup.push(tmp.remove);
@@ -100,7 +117,7 @@ describe('Connect screen: trust on first use', () => {
     await vi.waitFor(async () => {
       await flushPromises();
       expect(useServerStore().choice).toMatchObject({ mode: 'connect', url: server.url });
-    });
+    }, ONE_STEP);
     expect(JSON.parse(readFileSync(pinsFile, 'utf8')).pins).toEqual({
       [server.url]: server.fingerprint,
     });
@@ -144,7 +161,7 @@ describe('Connect screen: trust on first use', () => {
     await vi.waitFor(async () => {
       await flushPromises();
       expect(useServerStore().choice).toMatchObject({ mode: 'connect', url: second.url });
-    });
+    }, ONE_STEP);
     expect(JSON.parse(readFileSync(pinsFile, 'utf8')).pins[second.url]).toBe(second.fingerprint);
   });
 
@@ -160,6 +177,6 @@ describe('Connect screen: trust on first use', () => {
     await vi.waitFor(async () => {
       await flushPromises();
       expect(useServerStore().choice).toMatchObject({ mode: 'connect', url: server.url });
-    });
+    }, ONE_STEP);
   });
 });

@@ -17,7 +17,20 @@ import { PinStore } from '../../../desktop/pins';
 import { ServerChoiceController } from '../../../desktop/serverChoice';
 import { createServerWorker } from '../../../desktop/serverWorker';
 import { DESKTOP_APP_ORIGIN } from '../../../protocol/limits';
+import { calibrate } from '../../support/calibrate';
 import { FAST_SCRYPT, startServer, tempDir } from '../../support/servers';
+
+/**
+ * What these tests wait for is mostly server starts: the im-server with a
+ * new self-signed certificate, its SQLite file and its store writer's worker
+ * thread (1–2.5 s each on an idle 2-core machine). One is timed here; a test
+ * starts at most three (and stops them), so it gets the time of four.
+ */
+const starts = await calibrate('one in-process im-server start and stop over TLS', async () => {
+  const server = await startServer({ tls: 'auto' });
+  await server.close();
+});
+const TEST_TIMEOUT = starts.timeout(4);
 
 /** A computer whose only usable address is loopback: the host binds 127.0.0.1. */
 const LAN = {
@@ -102,7 +115,7 @@ function post(url: string, body: unknown): Promise<{ status: number; body: unkno
 
 const FINGERPRINT = /^[0-9A-F]{2}(:[0-9A-F]{2}){31}$/;
 
-describe('embedded server (host mode)', () => {
+describe('embedded server (host mode)', { timeout: TEST_TIMEOUT }, () => {
   const cleanup: (() => Promise<void> | void)[] = [];
   afterEach(async () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
@@ -116,8 +129,8 @@ describe('embedded server (host mode)', () => {
       dataDir: path.join(tmp.dir, 'server-data'),
       corsOrigins: [DESKTOP_APP_ORIGIN],
       logFile: path.join(tmp.dir, 'server.log'),
-      startTimeoutMs: 15_000,
-      stopTimeoutMs: 5_000,
+      startTimeoutMs: starts.timeout(1),
+      stopTimeoutMs: starts.timeout(1),
     });
     const settingsFile = path.join(tmp.dir, 'settings.json');
     const pinsFile = path.join(tmp.dir, 'pins.json');
@@ -262,7 +275,7 @@ describe('embedded server (host mode)', () => {
   });
 });
 
-describe('connecting with trust on first use', () => {
+describe('connecting with trust on first use', { timeout: TEST_TIMEOUT }, () => {
   const cleanup: (() => Promise<void> | void)[] = [];
   afterEach(async () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();

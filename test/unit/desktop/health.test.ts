@@ -12,7 +12,19 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkHealth } from '../../../desktop/health';
 import type { ImServer } from '../../../server/index';
 import { TLS_FILES } from '../../../server/tls';
+import { calibrate } from '../../support/calibrate';
 import { startServer } from '../../support/servers';
+
+/**
+ * The TLS tests need a real im-server (a new certificate, a SQLite file, the
+ * store's worker thread: 1–2.5 s on an idle 2-core machine, over 5 s at load
+ * 12). One start and stop is timed here; the start before the tests gets
+ * that timeout (vitest's default hook timeout of 10 s was passed at load 12).
+ */
+const starts = await calibrate('one in-process im-server start and stop over TLS', async () => {
+  const server = await startServer({ tls: 'auto' });
+  await server.close();
+});
 
 describe('checkHealth', () => {
   const servers: Server[] = [];
@@ -75,7 +87,7 @@ describe('checkHealth over TLS (real im-server, tls auto)', () => {
   const OTHER = Array.from({ length: 32 }, () => 'AB').join(':');
   beforeAll(async () => {
     server = await startServer({ tls: 'auto' });
-  });
+  }, starts.timeout(1));
   afterAll(() => server.close());
 
   it('reports the certificate fingerprint seen when nothing is pinned', async () => {

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EmbeddedServer, type ServerChild } from '../../../desktop/embeddedServer';
 import { RestartBackoff } from '../../../desktop/restartPolicy';
 import type { HostEvent } from '../../../protocol/desktop';
+import { calibrate } from '../../support/calibrate';
 import { tempDir } from '../../support/servers';
 import { forkServer, SOURCE_ENTRY } from '../electron/support/forkedServer';
 
@@ -20,6 +21,9 @@ afterEach(async () => {
 
 /** Loopback, any free port. */
 const RUN = { host: '127.0.0.1', port: 0, registration: 'open' } as const;
+
+/** How long a start may take: the product's default (20 s) until {@link forkedStarts} is measured. */
+const limits: { startTimeoutMs?: number } = {};
 
 /** An embedded server whose processes are real forks; `spawned` lists them. */
 function embedded(restart: ConstructorParameters<typeof EmbeddedServer>[0]['restart']) {
@@ -36,6 +40,7 @@ function embedded(restart: ConstructorParameters<typeof EmbeddedServer>[0]['rest
     corsOrigins: [],
     tls: 'off',
     restart,
+    ...limits,
   });
   const events: HostEvent[] = [];
   const waiters: { type: HostEvent['type']; resolve: (event: HostEvent) => void }[] = [];
@@ -83,6 +88,22 @@ function dyingChild(): ServerChild {
   };
 }
 
+/**
+ * The work here is forked server starts: a Node process that loads the
+ * server's sources through tsx, then starts it (about 2 s each on an idle
+ * 2-core machine). One start and clean stop is timed here; a test makes at
+ * most two, plus a kill or three children that exit at once, so it gets the
+ * time of three.
+ */
+const forkedStarts = await calibrate('one forked server start and clean stop', async () => {
+  const host = embedded({});
+  const started = await host.server.start(RUN);
+  if (!started.ok) throw new Error(`calibration: ${started.error}`);
+  await host.server.stop();
+  await cleanup.pop()!();
+});
+limits.startTimeoutMs = forkedStarts.timeout(1);
+
 describe('restart backoff', () => {
   it('waits 1 s, 2 s, 4 s … capped, then gives up after the quick failures allowed', () => {
     const backoff = new RestartBackoff({
@@ -127,7 +148,7 @@ describe('restart backoff', () => {
   });
 });
 
-describe('embedded server that dies', { timeout: 30_000 }, () => {
+describe('embedded server that dies', { timeout: forkedStarts.timeout(3) }, () => {
   it('is restarted on the same port and tells the person', async () => {
     const host = embedded({ firstDelayMs: 50 });
     const started = await host.server.start(RUN);

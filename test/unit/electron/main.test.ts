@@ -21,6 +21,7 @@ import { VERIFY } from '../../../desktop/certificateCheck';
 import { CHANNELS, EVENTS } from '../../../desktop/channels';
 import { checkHealth } from '../../../desktop/health';
 import { createServerWorker } from '../../../desktop/serverWorker';
+import { calibrate } from '../../support/calibrate';
 import { FAST_SCRYPT, startServer } from '../../support/servers';
 
 type Listener = (...args: unknown[]) => unknown;
@@ -260,7 +261,21 @@ async function invoke(channel: string, event: unknown, ...args: unknown[]) {
   return handler(event, ...args);
 }
 
-describe('main process wiring (fake electron)', () => {
+/**
+ * The slow steps here are server starts and stops (hosting, pausing,
+ * resuming, quitting, an impostor's server): the im-server with a
+ * self-signed certificate and its store's worker thread, 1–2.5 s on an idle
+ * 2-core machine. One is timed here: a wait for one such step gets its
+ * timeout, a test (at most two starts and a stop) three times that.
+ */
+const starts = await calibrate('one in-process im-server start and stop over TLS', async () => {
+  const server = await startServer({ tls: 'auto' });
+  await server.close();
+});
+/** For `vi.waitFor` of one start or stop (its default of 1 s is less than one start). */
+const ONE_STEP = { timeout: starts.timeout(1), interval: 20 };
+
+describe('main process wiring (fake electron)', { timeout: starts.timeout(3) }, () => {
   let hostedPort = 0;
   let fingerprint = '';
 
@@ -269,7 +284,11 @@ describe('main process wiring (fake electron)', () => {
     fake.setFork(inProcessUtility);
     await import('../../../electron/main/index');
     fake.readyResolve();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Ready: the first window is open and the tray is there.
+    await vi.waitFor(() => {
+      expect(fake.windows).toHaveLength(1);
+      expect(fake.trayMenus).not.toHaveLength(0);
+    }, ONE_STEP);
   });
 
   afterAll(async () => {
@@ -465,19 +484,25 @@ describe('main process wiring (fake electron)', () => {
     expect(fake.trayMenus.at(-1)!.getMenuItemById('resume-hosting')).toBeNull();
     pause!.click();
     const sent = fake.windows[0]!.webContents.sent;
-    await vi.waitFor(() => expect(sent).toContainEqual([EVENTS.hostEvent, { type: 'paused' }]));
+    await vi.waitFor(
+      () => expect(sent).toContainEqual([EVENTS.hostEvent, { type: 'paused' }]),
+      ONE_STEP,
+    );
     const url = `https://127.0.0.1:${hostedPort}`;
     expect(await checkHealth(url, { pin: fingerprint })).toMatchObject({ ok: false });
-    await vi.waitFor(() =>
-      expect(fake.trayMenus.at(-1)!.getMenuItemById('resume-hosting')).not.toBeNull(),
+    await vi.waitFor(
+      () => expect(fake.trayMenus.at(-1)!.getMenuItemById('resume-hosting')).not.toBeNull(),
+      ONE_STEP,
     );
     fake.trayMenus.at(-1)!.getMenuItemById('resume-hosting')!.click();
-    await vi.waitFor(() =>
-      expect(sent).toContainEqual([EVENTS.hostEvent, { type: 'resumed', port: hostedPort }]),
+    await vi.waitFor(
+      () => expect(sent).toContainEqual([EVENTS.hostEvent, { type: 'resumed', port: hostedPort }]),
+      ONE_STEP,
     );
     expect(await checkHealth(url, { pin: fingerprint })).toMatchObject({ ok: true });
-    await vi.waitFor(() =>
-      expect(fake.trayMenus.at(-1)!.getMenuItemById('pause-hosting')).not.toBeNull(),
+    await vi.waitFor(
+      () => expect(fake.trayMenus.at(-1)!.getMenuItemById('pause-hosting')).not.toBeNull(),
+      ONE_STEP,
     );
   });
 
@@ -512,7 +537,7 @@ describe('main process wiring (fake electron)', () => {
       fn({ preventDefault: () => (prevented = true) });
     }
     expect(prevented).toBe(true);
-    await vi.waitFor(() => expect(fake.quitCalls()).toBe(before + 1), { timeout: 10_000 });
+    await vi.waitFor(() => expect(fake.quitCalls()).toBe(before + 1), ONE_STEP);
     expect(
       await checkHealth(`https://127.0.0.1:${hostedPort}`, { pin: fingerprint }),
     ).toMatchObject({ ok: false, code: 'unreachable' });

@@ -74,6 +74,33 @@ export function fakeViewport(height = 600): void {
   });
 }
 
+/**
+ * Makes every change of an element's `scrollTop` (the page's own, or a
+ * scroll the app asks for with `scrollTo`) dispatch a `scroll` event on the
+ * next animation frame, as a browser does; happy-dom dispatches none, so a
+ * component that follows the scroll position (the virtual list) would only
+ * hear of the scrolls a test triggers by hand. Returns the undo.
+ */
+export function dispatchScrollEvents(): () => void {
+  const own = Object.getOwnPropertyDescriptor(Element.prototype, 'scrollTop');
+  if (!own?.get || !own.set) throw new Error('happy-dom has no scrollTop accessor to wrap');
+  const { get, set } = own;
+  Object.defineProperty(HTMLElement.prototype, 'scrollTop', {
+    configurable: true,
+    get(this: HTMLElement) {
+      return get.call(this);
+    },
+    set(this: HTMLElement, value: number) {
+      const before = get.call(this);
+      set.call(this, value);
+      if (get.call(this) !== before) {
+        requestAnimationFrame(() => this.dispatchEvent(new Event('scroll')));
+      }
+    },
+  });
+  return () => Reflect.deleteProperty(HTMLElement.prototype, 'scrollTop');
+}
+
 /** A history source over `all` (newest first, strictly before the cursor) that counts its pages. */
 export function historyOf(all: StoredMessage[]) {
   const sorted = [...all].sort((a, b) => compareMessages(b, a));

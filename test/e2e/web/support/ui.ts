@@ -86,14 +86,49 @@ export async function openConversation(page: Page, name: string): Promise<void> 
   await expect(page.getByRole('textbox', { name: 'Message' })).toBeVisible();
 }
 
-/** Types `text` and presses Enter; returns the outgoing message element. */
+/**
+ * Types `text` and presses Enter; returns the outgoing message element. When
+ * it does not show, the error says what the page showed instead (whether the
+ * text is still in the box, the bubbles in the history, where it is scrolled).
+ */
 export async function send(page: Page, text: string): Promise<Locator> {
   const box = page.getByRole('textbox', { name: 'Message' });
   await box.fill(text);
   await box.press('Enter');
   const message = outgoing(page, text);
-  await expect(message).toHaveCount(1);
+  try {
+    await expect(message).toHaveCount(1);
+  } catch (error) {
+    throw new Error(`"${text}" did not show as one outgoing message; ${await sendState(page)}`, {
+      cause: error,
+    });
+  }
   return message;
+}
+
+/** What the open conversation shows, for a failed {@link send}. */
+async function sendState(page: Page): Promise<string> {
+  try {
+    return await page.evaluate(() => {
+      const box = document.querySelector<HTMLTextAreaElement>('textarea');
+      const log = document.querySelector<HTMLElement>('[role="log"]');
+      const bubbles = [...document.querySelectorAll<HTMLElement>('[data-testid="message"]')];
+      const shown = bubbles.map(
+        (b) =>
+          `${b.dataset.direction} ${b.dataset.status ?? ''} ${JSON.stringify(b.querySelector('.body')?.textContent?.trim() ?? '')}`,
+      );
+      return [
+        `the Message box holds ${JSON.stringify(box?.value ?? null)}`,
+        `connection ${document.querySelector<HTMLElement>('[data-testid="connection"]')?.dataset.state}`,
+        log
+          ? `the history is scrolled to ${Math.round(log.scrollTop)} of ${log.scrollHeight - log.clientHeight}`
+          : 'no history',
+        `${bubbles.length} bubbles rendered, the last ones: ${shown.slice(-4).join('; ')}`,
+      ].join(', ');
+    });
+  } catch (error) {
+    return `the page could not be read: ${String(error)}`;
+  }
 }
 
 /** Outgoing messages containing `text`. */
