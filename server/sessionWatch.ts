@@ -24,7 +24,6 @@ const AUTOMATIC = new Set([
   'conv:list',
 ]);
 
-
 /**
  * Ends a live connection when its session does: at the session's expiry (a
  * timer, re-armed when the person's use moved it, and at least every

@@ -355,7 +355,10 @@ describe('lock-outs that cannot be aimed at someone', () => {
         ),
       );
     }
-    expect(junk.map((r) => r.status), JSON.stringify(junk.map((r) => r.json))).toContain(429);
+    expect(
+      junk.map((r) => r.status),
+      JSON.stringify(junk.map((r) => r.json)),
+    ).toContain(429);
     const guesses = [];
     for (let i = 0; i < 6; i++) {
       guesses.push(
