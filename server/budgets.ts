@@ -71,7 +71,9 @@ export class Budgets {
   constructor(scale: number, clock: Clock = Date.now) {
     if (!(scale > 0)) return;
     for (const [name, spec] of Object.entries(BUDGETS) as [BudgetName, BudgetSpec][]) {
-      this.buckets[name] = new TokenBuckets(spec.perSecond * scale, spec.burst * scale, clock);
+      // A low rate limit still lets one action of each kind through at once.
+      const burst = Math.max(1, spec.burst * scale);
+      this.buckets[name] = new TokenBuckets(spec.perSecond * scale, burst, clock);
     }
   }
 
