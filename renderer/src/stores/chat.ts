@@ -388,6 +388,25 @@ export const useChatStore = defineStore('chat', () => {
     if (live()) connection.value = client.connection;
   }
 
+  /**
+   * Stops the engine, then deletes this person's copy on this device: their
+   * database (history, contacts, outbox), drafts and mutes; nobody else's.
+   * False when the database could not be deleted (recorded in Diagnostics).
+   */
+  async function stopAndForget(): Promise<boolean> {
+    const db = storage;
+    drafts.forgetAll();
+    mutes.forgetAll();
+    stop();
+    try {
+      await db?.deleteDatabase();
+      return true;
+    } catch (error) {
+      diagnostics.record('sign-out', error);
+      return false;
+    }
+  }
+
   /** Stops the engine and forgets the signed-in state (local history stays). */
   function stop(): void {
     generation++;
@@ -598,6 +617,7 @@ export const useChatStore = defineStore('chat', () => {
     nameOf,
     start,
     stop,
+    stopAndForget,
     refreshUsers,
     refreshConversations,
     openConversation,
