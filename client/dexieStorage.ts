@@ -184,6 +184,11 @@ export class DexieBackend implements CacheBackend {
   close(): void {
     this.db.close();
   }
+
+  /** Closes the database and deletes it, with everything in it, from this device. */
+  deleteDatabase(): Promise<void> {
+    return this.db.delete();
+  }
 }
 
 /**
@@ -191,7 +196,20 @@ export class DexieBackend implements CacheBackend {
  * user (name it after the server and user id).
  */
 export class DexieStorage extends LogCache {
+  private readonly dexie: DexieBackend;
+
   constructor(name: string, deps?: DexieDeps) {
-    super(new DexieBackend(name, deps));
+    const backend = new DexieBackend(name, deps);
+    super(backend);
+    this.dexie = backend;
+  }
+
+  /**
+   * Deletes this user's database from the device (a sign-out that leaves no
+   * history behind). Call it once the engine using it is closed; it closes the
+   * database first, and other tabs' connections to it close on the deletion.
+   */
+  deleteDatabase(): Promise<void> {
+    return this.dexie.deleteDatabase();
   }
 }

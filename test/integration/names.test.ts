@@ -1,6 +1,7 @@
 /**
- * Names that cannot impersonate (issue 10 §4): display, device and group
- * names are NFC-normalised; control, bidi and zero-width characters are
+ * Names that cannot impersonate (issue 10 §4, issue 21): display, device
+ * and group names are NFC-normalised; control, bidi, zero-width and other
+ * invisible characters, odd spaces and names of nothing but marks are
  * refused with 400 `invalid_input` (or the socket's `invalid_input`) and
  * nothing is stored.
  */
@@ -36,6 +37,19 @@ const HIDDEN = [
   ['Hangul filler', '\u3164'],
 ] as const;
 
+/** What slipped through before issue 21, each as a name that looks like "Alice". */
+const LOOKALIKE = [
+  ['combining grapheme joiner', 'Alice\u034F', 'may not contain control'],
+  ['braille blank', 'Alice\u2800', 'may not contain control'],
+  ['variation selector after a letter', 'Alice\uFE0F', 'may not contain control'],
+  ['ideographic variation selector after a letter', 'Alice\u{E0100}', 'may not contain control'],
+  ['Khmer vowel inherent', 'Ali\u17B5ce', 'may not contain control'],
+  ['Mongolian variation selector', 'Ali\u180Bce', 'may not contain control'],
+  ['hair space', 'Al\u200Aice', 'may contain no space other than a plain space'],
+  ['no-break space', 'Al\u00A0ice', 'may contain no space other than a plain space'],
+  ['only combining marks', '\u0301\u0302', 'must start with a visible character'],
+] as const;
+
 describe('names', () => {
   let server: Started;
 
@@ -54,6 +68,38 @@ describe('names', () => {
       );
     }
     expect(snapshotDatabase(server.dataDir)).toBe(before);
+  });
+
+  it('refuses look-alike names (issue 21) at registration: 400 with the rule, nothing stored', async () => {
+    const before = snapshotDatabase(server.dataDir);
+    for (const [what, name, rule] of LOOKALIKE) {
+      const answer = await registerAs(server.url, 'mallory2', { displayName: name });
+      expect([what, answer.status, codeOf(answer)]).toEqual([what, 400, 'invalid_input']);
+      expect([what, (answer.json.error as { message: string }).message]).toEqual([
+        what,
+        expect.stringContaining(`displayName: ${rule}`),
+      ]);
+    }
+    expect(snapshotDatabase(server.dataDir)).toBe(before);
+    // An emoji with its presentation selector is a name.
+    const heart = await registerAs(server.url, 'hearts', { displayName: 'Ana \u2764\uFE0F' });
+    expect([heart.status, heart.json.displayName]).toEqual([201, 'Ana \u2764\uFE0F']);
+  });
+
+  it('refuses renaming to a look-alike name (PATCH /api/me): 400, the old name kept', async () => {
+    const alice = await registerAs(server.url, 'alice21', { displayName: 'Alice' });
+    const token = alice.json.token as string;
+    const before = snapshotDatabase(server.dataDir);
+    for (const [what, name] of LOOKALIKE) {
+      const answer = await call('PATCH', `${server.url}/api/me`, {
+        token,
+        body: { displayName: name },
+      });
+      expect([what, answer.status, codeOf(answer)]).toEqual([what, 400, 'invalid_input']);
+    }
+    expect(snapshotDatabase(server.dataDir)).toBe(before);
+    const me = await call('GET', `${server.url}/api/me`, { token });
+    expect(me.json.displayName).toBe('Alice');
   });
 
   it('refuses the same characters in device names', async () => {
@@ -92,6 +138,11 @@ describe('names', () => {
         ok: false,
         error: { code: 'invalid_input', message: expect.stringContaining('bidi-override') },
       });
+      const lookalike = (await ask(socket, 'group:create', {
+        name: 'Team\u034F',
+        members: [],
+      })) as { ok: boolean; error?: { code: string } };
+      expect(lookalike).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
       // The same request with a clean name works.
       expect(await ask(socket, 'group:create', { name: 'Team', members: [] })).toMatchObject({
         ok: true,

@@ -341,3 +341,34 @@ describe.each([
     s.close();
   });
 });
+
+describe('deleting a DexieStorage database (sign-out on a shared computer)', () => {
+  it("removes that user's database, after the engine closed it; another user's stays", async () => {
+    const indexedDB = new IDBFactory();
+    const deps = { indexedDB, IDBKeyRange };
+    const ann = new DexieStorage('tickline:https://h:7420:ann', deps);
+    const bob = new DexieStorage('tickline:https://h:7420:bob', deps);
+    await ann.addFromServer(ME, [entry('bob', 'secret', 1)]);
+    await bob.addFromServer(ME, [entry('bob', 'kept', 1)]);
+    ann.close(); // as chat.stop() does before the deletion
+
+    await ann.deleteDatabase();
+
+    const names = (await indexedDB.databases()).map((d) => d.name);
+    expect(names).toEqual(['tickline:https://h:7420:bob']);
+    const reopened = new DexieStorage('tickline:https://h:7420:ann', deps);
+    expect(await reopened.history(BOB, { limit: 10 })).toEqual([]);
+    expect(await reopened.conversations()).toEqual([]);
+    reopened.close();
+    expect((await bob.history(BOB, { limit: 10 })).map((m) => m.id)).toEqual(['kept']);
+    bob.close();
+  });
+
+  it('closes a database still open, then deletes it', async () => {
+    const indexedDB = new IDBFactory();
+    const open = new DexieStorage('t', { indexedDB, IDBKeyRange });
+    await open.addFromServer(ME, [entry('bob', 'secret', 1)]);
+    await open.deleteDatabase();
+    expect(await indexedDB.databases()).toEqual([]);
+  });
+});

@@ -55,6 +55,9 @@ export default {
       'Your messages stay on the server. To read them here again, sign in with your username and password.',
     signOutConfirm: 'Sign out',
     signOutCancel: 'Stay signed in',
+    signOutRemoveLocal: "Remove this device's copy of the history",
+    signOutRemoveLocalHint:
+      'Also removes your drafts and muted conversations here. Leave it on if other people use this computer.',
     server: 'Server',
     changeServer: 'Change server',
     sessionExpired: 'Your session has ended. Please sign in again.',
@@ -67,6 +70,8 @@ export default {
       unreachable: 'The server cannot be reached. Check your connection.',
       invalid_username: 'Usernames have 3–32 letters, digits, dots, dashes or underscores.',
       invalid_password: 'Passwords have at least 8 characters.',
+      wipe_failed:
+        "You are signed out, but this device's copy of the history could not be removed. Remove this site's data in the browser settings.",
       generic: 'That did not work: {message}',
     },
   },

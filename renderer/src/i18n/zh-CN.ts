@@ -56,6 +56,9 @@ const zh: Shape<typeof en> = {
     signOutBody: '你的消息仍保存在服务器上。要在这里再次查看，请用用户名和密码登录。',
     signOutConfirm: '退出登录',
     signOutCancel: '保持登录',
+    signOutRemoveLocal: '删除此设备上的聊天记录副本',
+    signOutRemoveLocalHint:
+      '同时删除你在这里的草稿和免打扰设置。如果其他人也使用这台电脑，请保持勾选。',
     server: '服务器',
     changeServer: '更换服务器',
     sessionExpired: '你的会话已结束，请重新登录。',
@@ -68,6 +71,8 @@ const zh: Shape<typeof en> = {
       unreachable: '无法连接到服务器，请检查网络。',
       invalid_username: '用户名为 3–32 个字母、数字、点、短横线或下划线。',
       invalid_password: '密码至少 8 个字符。',
+      wipe_failed:
+        '你已退出登录，但无法删除此设备上的聊天记录副本。请在浏览器设置中清除此网站的数据。',
       generic: '操作失败：{message}',
     },
   },

@@ -15,6 +15,7 @@ import {
   type User,
 } from '../../../protocol';
 import { desktopBridge } from '../desktop/desktop';
+import { lookAlike, loadLookAlike } from '../lib/lookAlike';
 import { shownNames, type NamedPerson } from '../lib/names';
 import { foldForSearch, matchesSearch } from '../lib/search';
 import { useConversationStore } from './conversation';
@@ -132,13 +133,13 @@ export const useChatStore = defineStore('chat', () => {
 
   /**
    * The name shown for each person (the signed-in one included): the display
-   * name, with the username where two people share it.
+   * name, with the username where it looks like another's.
    */
   const shown = computed(() => {
     const people: NamedPerson[] = [...users.value];
     const self = me.value;
     if (self && !people.some((u) => u.userId === self.userId)) people.push(self);
-    return shownNames(people);
+    return shownNames(people, lookAlike.value);
   });
 
   /** Shown name of a user id (see {@link shown}; the id itself when unknown). */
@@ -373,7 +374,11 @@ export const useChatStore = defineStore('chat', () => {
       if (live()) diagnostics.record('engine', error);
     });
 
-    const cached = await storage.getMeta<User[]>(USERS_META);
+    // Nobody is listed before names can be compared by their look.
+    const [cached] = await Promise.all([
+      storage.getMeta<User[]>(USERS_META),
+      loadLookAlike((error) => diagnostics.record('names', error)),
+    ]);
     if (!live()) return;
     if (cached && users.value.length === 0)
       users.value = cached.map((u) => ({ ...u, online: false }));
@@ -381,6 +386,25 @@ export const useChatStore = defineStore('chat', () => {
     if (!live()) return;
     await client.start();
     if (live()) connection.value = client.connection;
+  }
+
+  /**
+   * Stops the engine, then deletes this person's copy on this device: their
+   * database (history, contacts, outbox), drafts and mutes; nobody else's.
+   * False when the database could not be deleted (recorded in Diagnostics).
+   */
+  async function stopAndForget(): Promise<boolean> {
+    const db = storage;
+    drafts.forgetAll();
+    mutes.forgetAll();
+    stop();
+    try {
+      await db?.deleteDatabase();
+      return true;
+    } catch (error) {
+      diagnostics.record('sign-out', error);
+      return false;
+    }
   }
 
   /** Stops the engine and forgets the signed-in state (local history stays). */
@@ -593,6 +617,7 @@ export const useChatStore = defineStore('chat', () => {
     nameOf,
     start,
     stop,
+    stopAndForget,
     refreshUsers,
     refreshConversations,
     openConversation,

@@ -57,5 +57,21 @@ export const useDraftsStore = defineStore('drafts', () => {
     }
   }
 
-  return { scope, get, set, use };
+  /** Removes every draft of the signed-in user on this device (no other user's). */
+  function forgetAll(): void {
+    const current = scope.value;
+    if (current === null) return;
+    texts.value = new Map();
+    const store = backing();
+    if (!store) return;
+    const prefix = draftKey(current, '');
+    const keys: string[] = [];
+    for (let i = 0; i < store.length; i++) {
+      const key = store.key(i);
+      if (key?.startsWith(prefix)) keys.push(key);
+    }
+    for (const key of keys) store.removeItem(key);
+  }
+
+  return { scope, get, set, use, forgetAll };
 });

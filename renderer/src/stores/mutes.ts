@@ -52,5 +52,13 @@ export const useMutesStore = defineStore('mutes', () => {
     writeStored(mutesKey(current), next.size === 0 ? undefined : [...next]);
   }
 
-  return { scope, isMuted, set, use };
+  /** Removes the signed-in user's mutes from this device (no other user's). */
+  function forgetAll(): void {
+    const current = scope.value;
+    if (current === null) return;
+    muted.value = new Set();
+    writeStored(mutesKey(current), undefined);
+  }
+
+  return { scope, isMuted, set, use, forgetAll };
 });
