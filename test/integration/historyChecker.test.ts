@@ -717,12 +717,16 @@ async function run(seed: number, deadlineMs: number) {
       own.clear();
       return Promise.all(
         live().map(async (d) => {
-          const conversations = new Map<string, { key: string; body: string }[]>();
+          const conversations = new Map<string, { key: string; body: string; where?: string }[]>();
           for (const c of await d.storage.conversations()) {
             const list = (await d.storage.history(c.conv, { limit: 1_000_000 })).reverse();
             conversations.set(
               c.conv,
-              list.map((m) => ({ key: m.key, body: m.body })),
+              list.map((m) => ({
+                key: m.key,
+                body: m.body,
+                where: `seq ${m.seq ?? '-'} pos ${m.posA}/${m.posB} ${m.direction}${m.status ? ` ${m.status}` : ''}`,
+              })),
             );
             for (const m of list) {
               if (m.direction !== 'out') continue;

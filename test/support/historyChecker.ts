@@ -43,7 +43,8 @@ export interface DeviceRecord {
   /** The person the device belongs to. */
   userId: string;
   /** Per conversation, the message keys (`from/id`) in the order the device shows them, with bodies. */
-  conversations: Map<string, { key: string; body: string }[]>;
+  /** Each conversation as the device orders it; `where` says how it placed the message (for failures). */
+  conversations: Map<string, { key: string; body: string; where?: string }[]>;
   /** How many times each key was announced as new (a `message` event). */
   shown: Map<string, number>;
   /** Keys this device wrote itself (never announced as new to it). */
@@ -282,6 +283,8 @@ export function checkHistory(
         }
       }
       const order = [...new Set(held.map((h) => h.key))].filter((k) => expected.has(k));
+      const placed = (key: string | undefined) =>
+        held.find((h) => h.key === key)?.where ?? 'held';
       const reference = truth.map(keyOf).filter((k) => seen.has(k));
       if (order.join('\n') !== reference.join('\n')) {
         report.misordered++;
@@ -289,7 +292,9 @@ export function checkHistory(
         example(
           report,
           'misordered',
-          `${d.name} in ${conv}: position ${at + 1} holds ${order[at]}, the log has ${reference[at]} there`,
+          `${d.name} in ${conv}: position ${at + 1} holds ${order[at]}` +
+            ` (${placed(order[at])}, log #${expected.get(order[at]!)?.seq}), the log has ` +
+            `${reference[at]} there (${placed(reference[at])}, log #${expected.get(reference[at]!)?.seq})`,
         );
       }
     }

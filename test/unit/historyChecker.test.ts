@@ -109,7 +109,9 @@ describe('history checker', () => {
       lost: ['a1 (a) misses d:a:b #2 b/1 "two"'],
       duplicated: ['a2 holds b/1 twice in d:a:b', 'a2 announced a/1 as new 2× (allowed 1)'],
       unexpected: ['b1 (b) holds x/9 "?" in d:a:b: not in what its person may see'],
-      misordered: ['b1 in d:a:b: position 1 holds b/1, the log has a/1 there'],
+      misordered: [
+        'b1 in d:a:b: position 1 holds b/1 (held, log #2), the log has a/1 there (held, log #1)',
+      ],
     });
     expect(describeProblems(report, ['lost', 'dropped'])).toBe(
       'lost=1 (a1 (a) misses d:a:b #2 b/1 "two")',
