@@ -38,6 +38,7 @@ function installBridge(dir: string): { pinsFile: string } {
       port: undefined,
       host: undefined,
       fingerprint: undefined,
+      setupCode: undefined,
     },
     networkInterfaces: () => ({}),
   });
