@@ -74,6 +74,15 @@ describe('the setup code of a server started from the command line', () => {
 
   it('prints a setup code on an empty server and refuses the first account without it', async () => {
     const { url, setupCode } = await start();
+    // The attack: whoever reaches a fresh server first, without the code, does not
+    // become its admin (before issue 21 this was 201 with isAdmin true).
+    const before = snapshotDatabase(tmp.dir);
+    const missing = await registerAs(url, 'owner');
+    expect(missing.status).toBe(403);
+    expect(missing.json).toEqual({
+      ok: false,
+      error: { code: 'setup_required', message: expect.stringContaining('setup code') },
+    });
     expect(setupCode).toMatch(PRINTED);
     first = setupCode!;
     expect(await call('GET', `${url}/api/setup`)).toEqual({
@@ -84,13 +93,6 @@ describe('the setup code of a server started from the command line', () => {
     expect((await call('GET', `${url}/api/config`)).json).toEqual({
       ackTimeoutMs: 5000,
       maxAttempts: 5,
-    });
-    const before = snapshotDatabase(tmp.dir);
-    const missing = await registerAs(url, 'owner');
-    expect(missing.status).toBe(403);
-    expect(missing.json).toEqual({
-      ok: false,
-      error: { code: 'setup_required', message: expect.stringContaining('setup code') },
     });
     const wrong = await registerAs(url, 'owner', { setupCode: wrongCode(first) });
     expect([wrong.status, codeOf(wrong)]).toEqual([403, 'setup_required']);
