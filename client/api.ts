@@ -4,6 +4,7 @@ import {
   errorSchema,
   prefsSchema,
   sessionSchema,
+  setupStatusSchema,
   usersResponseSchema,
   type ClientPolicy,
   type Device,
@@ -11,6 +12,7 @@ import {
   type Prefs,
   type RegisterBody,
   type Session,
+  type SetupStatus,
   type User,
 } from '../protocol';
 
@@ -100,6 +102,11 @@ export async function logout(baseUrl: string, token: string): Promise<void> {
 /** The retry policy this server's clients use. */
 export async function fetchPolicy(baseUrl: string): Promise<ClientPolicy> {
   return clientPolicySchema.parse(await call(`${baseUrl}/api/config`, { method: 'GET' }));
+}
+
+/** Whether the server has no account yet and the first one needs its setup code. */
+export async function fetchSetupStatus(baseUrl: string): Promise<SetupStatus> {
+  return setupStatusSchema.parse(await call(`${baseUrl}/api/setup`, { method: 'GET' }));
 }
 
 /** Every user, with presence. */

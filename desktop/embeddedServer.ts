@@ -51,10 +51,12 @@ export interface RunConfig {
   registration: HostRegistration;
 }
 
-/** A started server: its port and, over TLS, its certificate's fingerprint. */
+/** A started server: its port, over TLS its certificate's fingerprint, and any setup code. */
 export interface Started {
   port: number;
   fingerprint?: string;
+  /** Made at this start because the server has no account yet (see `ImServer.setupCode`). */
+  setupCode?: string;
 }
 
 interface Running {
@@ -62,6 +64,7 @@ interface Running {
   config: RunConfig;
   port: number;
   fingerprint?: string;
+  setupCode?: string;
   startedAt: number;
   exitCode: Promise<number>;
   messages: Set<(message: FromServer) => void>;
@@ -101,6 +104,14 @@ export class EmbeddedServer {
   /** The running server's certificate fingerprint, if any. */
   get fingerprint(): string | undefined {
     return this.running?.fingerprint;
+  }
+
+  /**
+   * The setup code the running server made at its start, when it had no
+   * account then (it stops working once the first account exists).
+   */
+  get setupCode(): string | undefined {
+    return this.running?.setupCode;
   }
 
   /** Starts the server with `config` (stopping one started differently first). */
@@ -234,6 +245,7 @@ export class EmbeddedServer {
     if (answer.type === 'ready') {
       entry.port = answer.port;
       if (answer.fingerprint) entry.fingerprint = answer.fingerprint;
+      if (answer.setupCode) entry.setupCode = answer.setupCode;
       entry.startedAt = this.now();
       this.running = entry;
       // A server that dies later (not stopped by `stop`) is restarted with backoff.
@@ -295,5 +307,9 @@ export class EmbeddedServer {
 }
 
 function started(entry: Running): Started {
-  return { port: entry.port, ...(entry.fingerprint ? { fingerprint: entry.fingerprint } : {}) };
+  return {
+    port: entry.port,
+    ...(entry.fingerprint ? { fingerprint: entry.fingerprint } : {}),
+    ...(entry.setupCode ? { setupCode: entry.setupCode } : {}),
+  };
 }

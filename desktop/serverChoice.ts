@@ -27,7 +27,7 @@ type HostChoice = Extract<SavedChoice, { mode: 'host' }>;
 export interface ServerChoiceDeps {
   settingsFile: string;
   pins: PinStore;
-  embedded: Pick<EmbeddedServer, 'start' | 'stop' | 'port' | 'host' | 'fingerprint'>;
+  embedded: Pick<EmbeddedServer, 'start' | 'stop' | 'port' | 'host' | 'fingerprint' | 'setupCode'>;
   networkInterfaces: () => NodeJS.Dict<NetworkInterfaceInfo[]>;
   checkHealth?: typeof checkHealth;
 }
@@ -232,6 +232,8 @@ export class ServerChoiceController {
       interfaces: this.listInterfaces(),
       registration: choice.registration ?? 'invite',
       ...(fingerprint ? { fingerprint, shortFingerprint: shortFingerprint(fingerprint) } : {}),
+      // Only to this app's own window: the person who started the server owns it.
+      ...(embedded.setupCode && !this.paused ? { setupCode: embedded.setupCode } : {}),
       ...(this.paused ? { paused: true } : {}),
     };
   }

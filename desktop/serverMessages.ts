@@ -27,12 +27,14 @@ export const toServerSchema = z.discriminatedUnion('type', [
 /** A message of {@link toServerSchema}. */
 export type ToServer = z.infer<typeof toServerSchema>;
 
-/** server process → main: ready (with the certificate's fingerprint), error, closed */
+/** server process → main: ready (with the certificate's fingerprint and any setup code), error, closed */
 export const fromServerSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('ready'),
     port: z.number().int().min(1).max(65535),
     fingerprint: fingerprintSchema.optional(),
+    /** The setup code, while the server has no account (the owner's first one needs it). */
+    setupCode: z.string().min(1).max(64).optional(),
   }),
   z.object({
     type: z.literal('error'),

@@ -49,6 +49,8 @@ export function createServerWorker(
         type: 'ready',
         port: server.port,
         ...(server.fingerprint ? { fingerprint: server.fingerprint } : {}),
+        // The host's window shows it (and fills it in) for the owner's first account.
+        ...(server.setupCode ? { setupCode: server.setupCode } : {}),
       });
     } catch (error) {
       const code = (error as { code?: unknown }).code === 'EADDRINUSE' ? 'port_in_use' : 'internal';

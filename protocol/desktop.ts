@@ -85,6 +85,11 @@ export interface HostInfo {
   shortFingerprint?: string;
   /** True while hosting is paused from the tray. */
   paused?: boolean;
+  /**
+   * The setup code the server made at its start, when it had no account then:
+   * the first account (the owner's, the admin) needs it; void once it exists.
+   */
+  setupCode?: string;
 }
 
 /** The remembered server choice of the desktop app. */

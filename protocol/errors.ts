@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'last_admin',
   'invalid_code',
   'out_of_order',
+  'setup_required',
 ] as const;
 
 /** One error code. */

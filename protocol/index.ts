@@ -9,3 +9,4 @@ export * from './events';
 export * from './parse';
 export * from './replies';
 export * from './csp';
+export * from './setup';

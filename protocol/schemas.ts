@@ -11,6 +11,7 @@ import {
   STATUS_MAX_IDS,
 } from './limits';
 import { visibleNameSchema } from './names';
+import { setupCodeSchema } from './setup';
 
 const ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 
@@ -365,13 +366,18 @@ export const deviceNameSchema = visibleNameSchema(1, MAX_DEVICE_NAME);
 /** An invite or password-reset code: 16–64 of `A-Z a-z 0-9 _ -`. */
 export const codeSchema = z.string().trim().min(16).max(64).regex(ID_PATTERN, 'not a valid code');
 
-/** `POST /api/register` body; `invite` is needed in `invite` mode once the first account exists. */
+/**
+ * `POST /api/register` body; `invite` is needed in `invite` mode once the
+ * first account exists, `setupCode` for the first account itself unless
+ * registration is `open`.
+ */
 export const registerBodySchema = z.object({
   username: usernameSchema,
   password: passwordSchema,
   displayName: displayNameSchema.optional(),
   deviceName: deviceNameSchema.optional(),
   invite: codeSchema.optional(),
+  setupCode: setupCodeSchema.optional(),
 });
 /** `POST /api/register` body. */
 export type RegisterBody = z.infer<typeof registerBodySchema>;

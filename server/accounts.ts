@@ -15,6 +15,7 @@ import { Invites, newInvite } from './invites';
 import type { LoginLimiter } from './loginLimiter';
 import { HasherBusy, type PasswordHasher } from './passwords';
 import { newResetCode, ResetCodes } from './resetCodes';
+import { newSetupCode, SetupCodeCheck } from './setupCode';
 import {
   checkSessionTtl,
   DEFAULT_SESSION_TTL_MS,
@@ -24,6 +25,7 @@ import {
 } from './sessions';
 import type { DeviceRecord, Store, UserSummary } from './store';
 import type { StoreWriter } from './storeWriter';
+import type { Admission } from './writerOps';
 
 /** A user's public profile. */
 export interface Profile {
@@ -49,7 +51,8 @@ export type AccountError =
   | 'account_disabled'
   | 'last_admin'
   | 'invalid_code'
-  | 'not_found';
+  | 'not_found'
+  | 'setup_required';
 
 /** The person and device a session token stands for. */
 export interface Identity extends Profile {
@@ -114,6 +117,9 @@ export class Accounts {
   private readonly ttlMs: number;
   private readonly clock: () => number;
   private readonly onBackgroundError: (error: unknown) => void;
+  /** The setup code's check while the server has no account (see {@link startSetup}). */
+  private setupCheck: SetupCodeCheck | undefined;
+  private readonly firstAccountListeners = new Set<() => void>();
 
   constructor(
     private readonly store: Store,
@@ -138,20 +144,43 @@ export class Accounts {
   }
 
   /**
+   * True while the server has no account and registration is not `open`:
+   * the first account (the admin) then needs the setup code.
+   */
+  get setupRequired(): boolean {
+    return this.registration !== 'open' && this.directory.size === 0;
+  }
+
+  /**
+   * Makes a new setup code when {@link setupRequired}, keeping only its
+   * hash, and returns it (for the operator's console or the host's window);
+   * undefined when no setup is needed. An earlier code stops working.
+   */
+  startSetup(): string | undefined {
+    if (!this.setupRequired) return undefined;
+    const code = newSetupCode();
+    this.setupCheck = new SetupCodeCheck(code);
+    return code;
+  }
+
+  /** Calls `listener` once the first account exists (at once if it already does). */
+  onFirstAccount(listener: () => void): void {
+    if (this.directory.size > 0) listener();
+    else this.firstAccountListeners.add(listener);
+  }
+
+  /**
    * Creates an account and signs it in; `address` is rate-limited before
-   * hashing. The first account of a server is its admin and needs no invite;
-   * in `invite` mode every later one needs a usable invite, whose use is
-   * counted in the same transaction as the account is created.
+   * hashing. The first account of a server is its admin: unless registration
+   * is `open` it needs the setup code (tries are counted per address like
+   * registrations, before the code is compared). In `invite` mode every
+   * later one needs a usable invite, whose use is counted in the same
+   * transaction as the account is created.
    */
   async register(input: RegisterBody, address: string): Promise<AccountResult> {
-    if (this.registration === 'closed') return refuse('registration_closed');
-    const needsInvite = this.registration === 'invite' && this.directory.size > 0;
-    if (needsInvite && !(input.invite && this.invites.usable(input.invite, this.clock()))) {
-      return refuse('invite_required');
-    }
-    if (this.store.userByName(input.username)) return refuse('username_taken');
-    const wait = this.limiter.registration(address);
-    if (wait !== undefined) return refuse('rate_limited', wait);
+    const admitted = this.admission(input, address);
+    if (!admitted.ok) return admitted;
+    const admission = admitted.value;
     let passwordHash: string;
     try {
       passwordHash = await this.hasher.hash(input.password);
@@ -167,13 +196,13 @@ export class Accounts {
       disabled: false,
     };
     const { token, device, expiresAt, now } = this.newSession(member, input.deviceName);
-    let stored: { isAdmin: boolean } | 'invite_gone';
+    let stored: { isAdmin: boolean } | 'invite_gone' | 'not_first';
     try {
       // Decided inside the writer's transaction: the first account (the admin),
       // the invite's use, and the session's device.
       stored = await this.writer.run('registerUser', [
         { id: member.userId, ...member, passwordHash },
-        this.registration === 'invite' ? (input.invite ?? '') : false,
+        admission,
         device,
         hashToken(token),
         now,
@@ -186,9 +215,52 @@ export class Accounts {
       throw error;
     }
     if (stored === 'invite_gone') return refuse('invite_required');
+    // Someone else's setup won the race: this is no longer the first account.
+    if (stored === 'not_first') {
+      return refuse(this.registration === 'closed' ? 'registration_closed' : 'invite_required');
+    }
     member.isAdmin = stored.isAdmin;
     this.directory.set(member.userId, member);
+    if (stored.isAdmin) this.firstAccountCreated();
     return { ok: true, session: this.sessionOf(member, token, device.deviceId, expiresAt) };
+  }
+
+  /**
+   * What lets this registration in, or why nothing will: the mode, the
+   * setup code of an empty server, an invite, a free username, and the
+   * address's registrations (taken here; given back if hashing never runs).
+   */
+  private admission(input: RegisterBody, address: string): Outcome<Admission> {
+    if (this.setupRequired) {
+      // Without a code, `closed` answers as it always has.
+      if (input.setupCode === undefined) {
+        return refuse(this.registration === 'closed' ? 'registration_closed' : 'setup_required');
+      }
+      const wait = this.limiter.registration(address);
+      if (wait !== undefined) return refuse('rate_limited', wait);
+      if (!this.setupCheck?.matches(input.setupCode)) return refuse('setup_required');
+      return { ok: true, value: 'first' };
+    }
+    if (this.registration === 'closed') return refuse('registration_closed');
+    let admission: Admission = 'open';
+    if (this.registration === 'invite') {
+      if (!(input.invite && this.invites.usable(input.invite, this.clock()))) {
+        return refuse('invite_required');
+      }
+      admission = { invite: input.invite };
+    }
+    if (this.store.userByName(input.username)) return refuse('username_taken');
+    const wait = this.limiter.registration(address);
+    if (wait !== undefined) return refuse('rate_limited', wait);
+    return { ok: true, value: admission };
+  }
+
+  /** The first account exists: the setup code is void, and whoever waited for it is told. */
+  private firstAccountCreated(): void {
+    this.setupCheck = undefined;
+    const listeners = [...this.firstAccountListeners];
+    this.firstAccountListeners.clear();
+    for (const listener of listeners) listener();
   }
 
   /**

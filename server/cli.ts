@@ -34,7 +34,9 @@ const USAGE = `usage: npm run serve -- [--host H] [--port P] [--data DIR]
   --client-max-attempts N     retry policy handed to clients (default 5)
   --registration MODE         who may create an account: open (anyone), invite
                               (the first account, then invited people), closed
-                              (default invite)
+                              (default invite). Unless open, the first account
+                              (the admin) needs the setup code printed at start
+                              while the server has no account
   --closed-registration       the same as --registration closed
   --session-days N            a session ends N days (1-90) after its last use
                               (default 30)
@@ -280,6 +282,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Before the ready line, so that whoever waits for that line has it already.
+  if (server.setupCode) process.stdout.write(`setup code: ${server.setupCode}\n`);
   // Only now, with the handlers in place: whoever waits for this line may stop us at once.
   process.stdout.write(`listening on ${server.url}\n`);
   if (server.fingerprint) {

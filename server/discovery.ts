@@ -66,8 +66,18 @@ export function defaultServerName(): string {
   return hostname().split('.')[0] || 'tickline';
 }
 
+/** A running advertisement: the name it went out under, and how to end it. */
+export interface Advertised {
+  name: string;
+  /** Sends the goodbye packets and closes the socket. */
+  stop(): Promise<void>;
+}
+
+/** Something that starts advertising a server ({@link advertise}, or a test's stand-in). */
+export type Advertise = (ad: Advertisement) => Advertised;
+
 /** Starts advertising; `stop()` sends the goodbye packets and closes the socket. */
-export function advertise(ad: Advertisement): { name: string; stop(): Promise<void> } {
+export function advertise(ad: Advertisement): Advertised {
   const name = (ad.name ?? defaultServerName()).slice(0, 63);
   const txt: Record<string, string> = {
     name,

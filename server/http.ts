@@ -8,6 +8,7 @@ import {
   registerBodySchema,
   renameDeviceBodySchema,
   type ClientPolicy,
+  type SetupStatus,
 } from '../protocol';
 import { registerAccountRoutes } from './accountRoutes';
 import type { Accounts } from './accounts';
@@ -52,6 +53,11 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
   app.get('/healthz', async () => ({ ok: true }));
 
   app.get('/api/config', async () => clientPolicy);
+
+  // Whether the first account still needs the setup code (extension, issue 21).
+  app.get('/api/setup', async (): Promise<SetupStatus> => ({
+    setupRequired: accounts.setupRequired,
+  }));
 
   app.post('/api/register', async (request, reply) => {
     const parsed = parseWith(registerBodySchema, request.body);

@@ -14,6 +14,7 @@ export const ACCOUNT_STATUS: Record<AccountError, number> = {
   last_admin: 409,
   invalid_code: 400,
   not_found: 404,
+  setup_required: 403,
 };
 
 /** The message of each account refusal. */
@@ -29,6 +30,8 @@ export const ACCOUNT_MESSAGES: Record<AccountError, string> = {
     'the last admin cannot stop being admin or be disabled; make someone else admin first',
   invalid_code: 'the reset code is wrong, used or expired; ask an admin for a new one',
   not_found: 'no such account',
+  setup_required:
+    'this server has no account yet: the first one (its admin) needs the setup code printed where the server was started, and this one is missing or wrong',
 };
 
 /**

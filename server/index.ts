@@ -11,7 +11,7 @@ import {
   type ClientPolicy,
 } from '../protocol';
 import { Accounts, type RegistrationMode } from './accounts';
-import { advertise } from './discovery';
+import { advertise, type Advertise, type Advertised } from './discovery';
 import { coalesceWrites } from './coalesce';
 import { StoreWriter } from './storeWriter';
 import { registerHttp } from './http';
@@ -127,7 +127,10 @@ export interface ImServerOptions {
   allowedHosts?: string[];
   /** The name advertised on the LAN; default: the host name. */
   name?: string;
-  /** Advertise `_tickline._tcp` with mDNS on the LAN. Default true. */
+  /**
+   * Advertise `_tickline._tcp` with mDNS on the LAN, once the server's first
+   * account (its admin) exists. Default true.
+   */
   discovery?: boolean;
   /**
    * Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names
@@ -135,6 +138,8 @@ export interface ImServerOptions {
    * Default none: the connection's own address, whatever a header says.
    */
   trustProxy?: string[];
+  /** What advertises (default: mDNS with `bonjour-service`; tests watch it instead). */
+  advertise?: Advertise;
 }
 
 /** A running im-server. */
@@ -145,6 +150,12 @@ export interface ImServer {
   fingerprint?: string;
   /** The bound port. */
   port: number;
+  /**
+   * The one-time setup code made at start when the server has no account and
+   * registration is not `open` (the server keeps only its hash): the first
+   * account needs it, and it stops working once that account exists.
+   */
+  setupCode?: string;
   /** Stops accepting, finishes in-flight writes, closes the store. */
   close(): Promise<void>;
   /** The retention job, when `retentionDays` is set (tests run it by hand). */
@@ -198,6 +209,10 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
   );
   // Every other per-user budget scales with the message rate (0: all off).
   const budgets = new Budgets(rateLimit / DEFAULT_LIMITS.rateLimit, clock);
+  const setupCode = accounts.startSetup();
+  accounts.onFirstAccount(() => {
+    if (setupCode) log.info('the first account (the admin) exists: setup is done');
+  });
   const limits = new MessageLimits(
     store.db,
     rateLimit > 0 ? new TokenBuckets(rateLimit, rateLimit * 10, clock) : undefined,
@@ -307,10 +322,15 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
   const urlHost = host.includes(':') ? `[${host}]` : host;
   log.info({ host, port, tls: !!tls, fingerprint }, 'listening');
   retention?.start();
-  let advertised: ReturnType<typeof advertise> | undefined;
-  if ((options.discovery ?? true) && !isLoopback(host)) {
+  if (setupCode) {
+    log.warn('no account yet: the first one (the admin) needs the setup code shown at start');
+  }
+  let advertised: Advertised | undefined;
+  let closed = false;
+  const startAdvertising = () => {
+    if (closed) return;
     try {
-      advertised = advertise({
+      advertised = (options.advertise ?? advertise)({
         name: options.name,
         port,
         protocol: PROTOCOL_VERSION,
@@ -323,11 +343,17 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
       // The server works without it: people type the address.
       log.warn({ err: error }, 'LAN discovery failed');
     }
+  };
+  if ((options.discovery ?? true) && !isLoopback(host)) {
+    // A server nobody owns yet is not announced: whoever found it first could
+    // take it. It is once the first account (the admin) exists, without a restart.
+    accounts.onFirstAccount(startAdvertising);
   }
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      closed = true;
       // Close every connection (clients see a transport close and will
       // reconnect to the next server), let queued writes commit, then close.
       await advertised?.stop();
@@ -348,7 +374,15 @@ export async function createImServer(options: ImServerOptions): Promise<ImServer
   const flushWrites = async () => {
     await writer.barrier();
   };
-  return { url, port, close, retention, flushWrites, ...(fingerprint ? { fingerprint } : {}) };
+  return {
+    url,
+    port,
+    close,
+    retention,
+    flushWrites,
+    ...(fingerprint ? { fingerprint } : {}),
+    ...(setupCode ? { setupCode } : {}),
+  };
 }
 
 /** True for a loopback address: nobody else could connect, so nothing is advertised. */

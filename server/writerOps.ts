@@ -34,6 +34,12 @@ export interface NewDevice {
   name: string;
 }
 
+/**
+ * What lets a registration in: `open` registration, the setup code of an
+ * empty server (`first`: the first account only), or an invite.
+ */
+export type Admission = 'open' | 'first' | { invite: string };
+
 /** A token hash as it crosses threads (a Buffer arrives as a plain Uint8Array). */
 const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 
@@ -123,21 +129,25 @@ export const WRITE_OPS = {
     w.store.deleteExpired(cutoffTs, batch),
   /**
    * Creates an account, and its first session's device, in one transaction.
-   * The first account is the admin; otherwise, when `invite` is not `false`
-   * (registration by invite), the invite's use is counted here or nothing
-   * is stored (`invite_gone`). A taken username throws SQLite's constraint error.
+   * The first account is the admin. `first` (the setup code was right) may
+   * create only that one: once an account exists nothing is stored
+   * (`not_first`); an invite's use is counted here or nothing is stored
+   * (`invite_gone`). A taken username throws SQLite's constraint error.
    */
   registerUser: (
     w: WriterContext,
     user: NewUser,
-    invite: string | false,
+    admission: Admission,
     device: NewDevice,
     tokenHash: Uint8Array,
     now: number,
     expiresAt: number,
-  ): { isAdmin: boolean } | 'invite_gone' => {
+  ): { isAdmin: boolean } | 'invite_gone' | 'not_first' => {
     const isAdmin = w.store.userCount() === 0;
-    if (invite !== false && !isAdmin && !w.invites.consume(invite, now)) return 'invite_gone';
+    if (admission === 'first' && !isAdmin) return 'not_first';
+    if (typeof admission === 'object' && !w.invites.consume(admission.invite, now)) {
+      return 'invite_gone';
+    }
     w.store.insertUser({ ...user, isAdmin }, now);
     w.store.insertDevice(device, asBuffer(tokenHash), now, expiresAt);
     return { isAdmin };

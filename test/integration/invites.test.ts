@@ -1,6 +1,7 @@
 /**
  * Registration by invite (issue 10 §2): the first account of an empty server
- * is created freely and is its admin; every later one needs a usable invite,
+ * is created with the setup code (issue 21, test/integration/setup.test.ts)
+ * and is its admin; every later one needs a usable invite,
  * whose use is counted atomically with the account; a refused registration
  * changes nothing; invites are stored only hashed.
  */
@@ -47,7 +48,7 @@ describe('invite mode', () => {
     call('POST', `${server.url}/api/invites`, { token: adminToken, body });
 
   it('creates the first account without an invite, as the admin', async () => {
-    const first = await registerAs(server.url, 'boss');
+    const first = await registerAs(server.url, 'boss', { setupCode: server.setupCode });
     expect(first.status).toBe(201);
     expect(first.json).toMatchObject({ username: 'boss', isAdmin: true });
     adminToken = first.json.token as string;

@@ -1,19 +1,44 @@
 /**
  * LAN discovery between two network namespaces (two computers on one link):
  * a server advertising `_tickline._tcp` in one, `browseServers` in the other.
- * No mDNS packet leaves the pair.
+ * No mDNS packet leaves the pair. A server is announced only once its first
+ * account (the admin) exists (issue 21), so each test creates it first.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Service } from 'bonjour-service';
 import { PROTOCOL_VERSION } from '../../protocol';
 import { toDiscovered } from '../../server/discovery';
+import type { ChildServer } from '../support/childServer';
 import { createLanPair, type LanPair, networkTestsRun } from '../support/netns';
 
 const runs = networkTestsRun('the LAN discovery tests (test/network/discovery.test.ts)');
 
 /** How long a browse waits for what must not come (a found server arrives within about a second). */
 const ABSENT_MS = 5_000;
+
+/** Creates an account on `server` from the client's computer of `lan`; the answer's status. */
+async function registerFrom(
+  lan: LanPair,
+  server: ChildServer,
+  body: Record<string, unknown> = {},
+): Promise<number> {
+  const post = `const r = await fetch(process.argv[1], { method: 'POST',
+    headers: { 'content-type': 'application/json' }, body: process.argv[2] });
+    console.log(r.status);`;
+  const account = { username: 'owner', password: 'correct horse battery', ...body };
+  const { stdout } = await promisify(execFile)(
+    'ip',
+    [
+      ...['netns', 'exec', lan.clientNs, process.execPath, '--input-type=module', '-e', post],
+      ...[`${server.url}/api/register`, JSON.stringify(account)],
+    ],
+    // The server's own self-signed certificate: this is about discovery, not TLS.
+    { env: { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: '0' }, timeout: 30_000 },
+  );
+  return Number(stdout.trim());
+}
 
 describe.runIf(runs)('LAN discovery (mDNS / DNS-SD)', () => {
   let lan: LanPair;
@@ -34,6 +59,7 @@ describe.runIf(runs)('LAN discovery (mDNS / DNS-SD)', () => {
       '--discovery',
       'off',
     ]);
+    expect(await registerFrom(lan, hidden)).toBe(201);
     const { servers, timedOut } = await lan.browse((list) => list.length > 0, ABSENT_MS);
     expect(timedOut).toBe(true);
     expect(servers).toEqual([]);
@@ -50,6 +76,7 @@ describe.runIf(runs)('LAN discovery (mDNS / DNS-SD)', () => {
       'on',
     ]);
     expect(server.fingerprint).toBeDefined();
+    expect(await registerFrom(lan, server)).toBe(201);
     const { servers, timedOut } = await lan.browse(
       (list) => list.some((s) => s.name === 'Office chat'),
       20_000,
@@ -91,6 +118,7 @@ describe.runIf(runs)('LAN discovery (mDNS / DNS-SD)', () => {
 
   test('a server without TLS advertises tls=0 and no fingerprint; its goodbye on shutdown removes it', async () => {
     const server = await lan.startServer(['--name', 'plain', '--discovery', 'on']);
+    expect(await registerFrom(lan, server)).toBe(201);
     const expected = {
       name: 'plain',
       host: lan.serverIp,
@@ -111,6 +139,32 @@ describe.runIf(runs)('LAN discovery (mDNS / DNS-SD)', () => {
     expect(servers).toEqual([]);
     expect(seen).toContainEqual([expected]);
     expect(await stopped).toBe(0);
+  });
+});
+
+describe.runIf(runs)('LAN discovery of a server nobody owns yet', () => {
+  let lan: LanPair;
+  beforeAll(() => {
+    lan = createLanPair();
+  });
+  afterAll(async () => {
+    await lan?.destroy();
+  });
+
+  test('is not announced until the first account (the admin) exists, then is, without a restart', async () => {
+    const server = await lan.startServer([
+      ...['--name', 'fresh', '--discovery', 'on', '--registration', 'invite'],
+    ]);
+    expect(server.setupCode).toBeDefined();
+    const before = await lan.browse((list) => list.length > 0, ABSENT_MS);
+    expect(before).toEqual({ servers: [], timedOut: true });
+    // The owner creates the admin from the other computer, with the printed code.
+    const status = await registerFrom(lan, server, { setupCode: server.setupCode });
+    expect(status).toBe(201);
+    const after = await lan.browse((list) => list.some((s) => s.name === 'fresh'), 20_000);
+    expect(after.timedOut).toBe(false);
+    expect(after.servers).toMatchObject([{ name: 'fresh', port: server.port }]);
+    expect(await server.stop()).toBe(0);
   });
 });
 

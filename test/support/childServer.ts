@@ -10,6 +10,8 @@ export interface ChildServer {
   /** The certificate fingerprint it printed (`AB:CD:…`), when it serves https. */
   fingerprint?: string;
   port: number;
+  /** The setup code it printed (an empty server whose registration is not open). */
+  setupCode?: string;
   process: ChildProcess;
   /** Kills it with SIGKILL and waits for the exit. */
   kill(): Promise<void>;
@@ -77,7 +79,10 @@ export function startChildServer(
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     let url: string | undefined;
+    let setupCode: string | undefined;
     lines.on('line', (line) => {
+      // Printed before the ready line.
+      setupCode ??= /^setup code: (\S+)$/.exec(line)?.[1];
       const listening = /^listening on (https?:\/\/\S+)$/.exec(line);
       if (listening) url = listening[1]!;
       // An https server prints its certificate's fingerprint on the next line.
@@ -87,6 +92,7 @@ export function startChildServer(
       resolve({
         url,
         ...(printed ? { fingerprint: printed } : {}),
+        ...(setupCode ? { setupCode } : {}),
         port: Number(new URL(url).port),
         process: child,
         kill: async () => {

@@ -8,7 +8,18 @@ export default {
       title: 'Join this server',
       invited: 'You were invited to this server. Choose a username and a password to join.',
     },
+    setup: {
+      title: 'Set up this server',
+      notice:
+        'This server has no accounts yet. The first one is its admin: create it with the setup code shown where the server was started.',
+      field: 'Setup code',
+      fieldHint: 'XXXX-XXXX-XXXX-XXXX-XXXX',
+      filled: 'Filled in by this app, which runs the server.',
+    },
     errors: {
+      setup_required:
+        'The setup code is missing or wrong. It is shown where the server was started: its console or log (journalctl -u tickline), or the Tickline window of the computer that hosts it.',
+      invalid_setup_code: 'A setup code has 20 letters and digits, like ABCD-EFGH-JKMN-PQRS-TVWX.',
       invite_required:
         'This server needs an invite to create an account. Ask an admin for an invite link, and paste it under “Invite code”.',
       account_disabled: 'This account is disabled. Ask an admin of the server.',

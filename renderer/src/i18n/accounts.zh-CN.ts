@@ -11,7 +11,18 @@ const zh: Shape<typeof en> = {
       title: '加入此服务器',
       invited: '你已受邀加入此服务器。请选择用户名和密码。',
     },
+    setup: {
+      title: '设置此服务器',
+      notice:
+        '此服务器还没有任何账户。第一个账户就是它的管理员：请用服务器启动时显示的设置码创建它。',
+      field: '设置码',
+      fieldHint: 'XXXX-XXXX-XXXX-XXXX-XXXX',
+      filled: '已由运行此服务器的本应用自动填写。',
+    },
     errors: {
+      setup_required:
+        '设置码缺失或不正确。它显示在启动服务器的地方：服务器的控制台或日志（journalctl -u tickline），或托管它的电脑上的 Tickline 窗口。',
+      invalid_setup_code: '设置码由 20 个字母和数字组成，例如 ABCD-EFGH-JKMN-PQRS-TVWX。',
       invite_required: '此服务器需要邀请才能创建账户。请向管理员索取邀请链接，并粘贴到“邀请码”中。',
       account_disabled: '此账户已被停用。请联系服务器管理员。',
       invalid_code: '重置码错误、已使用或已过期。请向管理员索取新的重置码。',

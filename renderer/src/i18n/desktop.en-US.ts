@@ -51,6 +51,7 @@ export default {
         'Only people you invite can join: create invites in Settings → Admin and pass them on.',
       open: 'Anyone on the network can create an account.',
       network: 'Network',
+      setupCode: 'Setup code of the first account (the admin), filled in here for you:',
       paused: 'Hosting is paused: colleagues cannot connect. Resume it from the tray icon.',
     },
     events: {

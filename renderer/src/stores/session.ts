@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import { ApiError, login, logout, register } from '../../../client/api';
-import { usernameSchema, type Session } from '../../../protocol';
+import { ApiError, fetchSetupStatus, login, logout, register } from '../../../client/api';
+import { setupCodeSchema, usernameSchema, type Session } from '../../../protocol';
 import { desktopBridge } from '../desktop/desktop';
 import { describeDevice } from '../lib/deviceName';
 import { inviteCodeFrom } from '../lib/invites';
@@ -41,6 +41,8 @@ export const useSessionStore = defineStore('session', () => {
   const expired = ref(false);
   /** Someone has signed in to this server on this device before. */
   const returning = ref(false);
+  /** The server has no account yet: the first one (its admin) needs the setup code. */
+  const setupRequired = ref(false);
 
   /** The server and token to call the HTTP API with, while signed in. */
   function credentials(): { url: string; token: string } | undefined {
@@ -60,6 +62,22 @@ export const useSessionStore = defineStore('session', () => {
     session.value = url ? (readStored<Session>(sessionKey(url)) ?? null) : null;
     returning.value = url !== null && readStored<boolean>(returningKey(url)) === true;
     error.value = null;
+    setupRequired.value = false;
+  }
+
+  /**
+   * Asks the server whether it still needs its setup code; a server that
+   * cannot tell (unreachable, or older) is taken not to.
+   */
+  async function checkSetup(): Promise<void> {
+    const url = serverUrl.value;
+    if (!url) return;
+    try {
+      const status = await fetchSetupStatus(url);
+      if (serverUrl.value === url) setupRequired.value = status.setupRequired;
+    } catch {
+      // The sign-up's answer (`setup_required`) shows the field as well.
+    }
   }
 
   function save(value: Session | null): void {
@@ -72,11 +90,14 @@ export const useSessionStore = defineStore('session', () => {
     }
   }
 
-  function validate(username: string, password: string): AuthError | null {
+  function validate(username: string, password: string, setupCode?: string): AuthError | null {
     if (!usernameSchema.safeParse(username).success)
       return { code: 'invalid_username', message: '' };
     if (password.length < 8 || password.length > 256)
       return { code: 'invalid_password', message: '' };
+    if (setupCode !== undefined && !setupCodeSchema.safeParse(setupCode).success) {
+      return { code: 'invalid_setup_code', message: '' };
+    }
     return null;
   }
 
@@ -86,10 +107,15 @@ export const useSessionStore = defineStore('session', () => {
     password: string,
     displayName?: string,
     invite?: string,
+    setupCode?: string,
   ): Promise<boolean> {
     const url = serverUrl.value;
     if (!url || busy.value) return false;
-    error.value = validate(username.trim(), password);
+    const code = kind === 'register' && setupCode?.trim() ? setupCode.trim() : undefined;
+    error.value = validate(username.trim(), password, code);
+    if (!error.value && kind === 'register' && setupRequired.value && code === undefined) {
+      error.value = { code: 'setup_required', message: '' };
+    }
     if (error.value) return false;
     busy.value = true;
     try {
@@ -100,20 +126,24 @@ export const useSessionStore = defineStore('session', () => {
       };
       const name = displayName?.trim();
       // A pasted invite link works as well as the bare code.
-      const code = invite?.trim() ? (inviteCodeFrom(invite) ?? invite.trim()) : undefined;
+      const inviteCode = invite?.trim() ? (inviteCodeFrom(invite) ?? invite.trim()) : undefined;
       const result =
         kind === 'login'
           ? await login(url, body)
           : await register(url, {
               ...body,
               ...(name ? { displayName: name } : {}),
-              ...(code ? { invite: code } : {}),
+              ...(inviteCode ? { invite: inviteCode } : {}),
+              ...(code ? { setupCode: code } : {}),
             });
       expired.value = false;
+      if (kind === 'register') setupRequired.value = false;
       save(result);
       return true;
     } catch (e) {
       error.value = toAuthError(e);
+      // Asked for by the server: show the field even if the status said otherwise.
+      if (error.value.code === 'setup_required') setupRequired.value = true;
       return false;
     } finally {
       busy.value = false;
@@ -125,14 +155,18 @@ export const useSessionStore = defineStore('session', () => {
     return authenticate('login', username, password);
   }
 
-  /** Creates an account (with an invite code or link, where the server needs one) and signs in. */
+  /**
+   * Creates an account (with an invite code or link, where the server needs
+   * one; with the setup code for the first account of a new server) and signs in.
+   */
   function createAccount(
     username: string,
     password: string,
     displayName?: string,
     invite?: string,
+    setupCode?: string,
   ): Promise<boolean> {
-    return authenticate('register', username, password, displayName, invite);
+    return authenticate('register', username, password, displayName, invite, setupCode);
   }
 
   /** Signs out here and (best effort) on the server. */
@@ -153,6 +187,8 @@ export const useSessionStore = defineStore('session', () => {
     serverUrl,
     session,
     returning,
+    setupRequired,
+    checkSetup,
     busy,
     error,
     expired,

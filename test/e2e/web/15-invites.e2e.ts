@@ -1,10 +1,11 @@
 /**
  * Scenario 15 (issue 10 §2): a server that takes people by invite. Its first
- * account is the admin; the admin makes an invite in Settings → Admin; a
- * colleague opens the invite link in another browser, which shows the
- * sign-up with the code filled in, and joins; without an invite nobody can.
- * When the admin disables the colleague, the colleague's app is signed out at
- * once, and signing in again says the account is disabled.
+ * account (made with the setup code, scenario 21) is the admin; the admin
+ * makes an invite in Settings → Admin; a colleague opens the invite link in
+ * another browser, which shows the sign-up with the code filled in, and
+ * joins; without an invite nobody can. When the admin disables the
+ * colleague, the colleague's app is signed out at once, and signing in again
+ * says the account is disabled.
  */
 import { expect, test, type Page } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,13 +13,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startChildServer, type ChildServer } from '../../support/childServer';
 import {
+  authenticate,
   contact,
   contacts,
   openApp,
   PASSWORD,
   screenshot,
   signIn,
-  signUp,
   uniqueName,
 } from './support/ui';
 
@@ -53,8 +54,10 @@ test('an admin invites a colleague by link; disabling signs them out at once', a
   const bossName = uniqueName('boss');
   const colleagueName = uniqueName('kim');
 
-  // The first account needs no invite and is the admin.
-  const boss = await signUp(browser, server.url, bossName);
+  // The first account needs no invite, but the setup code the server printed; it is the admin.
+  const boss = await openApp(browser, server.url);
+  await boss.getByRole('textbox', { name: 'Setup code' }).fill(server.setupCode!);
+  await authenticate(boss, bossName, 'Create account');
   await openSettings(boss);
   const admin = boss.getByTestId('admin');
   await expect(admin).toBeVisible();

@@ -55,6 +55,7 @@ function installBridge(dir: string): { pinsFile: string } {
       port: undefined,
       host: undefined,
       fingerprint: undefined,
+      setupCode: undefined,
     },
     networkInterfaces: () => ({}),
   });

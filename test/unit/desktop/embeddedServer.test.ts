@@ -196,16 +196,48 @@ describe('embedded server (host mode)', { timeout: TEST_TIMEOUT }, () => {
     const choice = controller();
     const port = await freePort();
     const url = `https://127.0.0.1:${port}`;
-    const register = (username: string) =>
-      post(`${url}/api/register`, { username, password: 'correct horse battery' });
-    expect((await choice.hostServer(port, { registration: 'invite' })).ok).toBe(true);
-    expect((await register('first')).status).toBe(201); // the admin
+    const register = (username: string, setupCode?: string) =>
+      post(`${url}/api/register`, { username, password: 'correct horse battery', setupCode });
+    const hosted = await choice.hostServer(port, { registration: 'invite' });
+    if (!hosted.ok) throw new Error(hosted.error);
+    expect((await register('first', hosted.value.setupCode)).status).toBe(201); // the admin
     expect(await register('second')).toMatchObject({
       status: 403,
       body: { error: { code: 'invite_required' } },
     });
     expect((await choice.hostServer(port, { registration: 'open' })).ok).toBe(true);
     expect((await register('third')).status).toBe(201);
+  });
+
+  it('gives its window the setup code while the server has no account, none once the owner has one', async () => {
+    const { controller, embedded } = setup();
+    const port = await freePort();
+    const choice = controller();
+    const hosted = await choice.hostServer(port);
+    if (!hosted.ok) throw new Error(hosted.error);
+    const setupCode = hosted.value.setupCode;
+    expect(setupCode).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){4}$/);
+    expect(await choice.getServerChoice()).toMatchObject({ mode: 'host', setupCode });
+    // It is the code the server checks: wrong without it, the admin with it.
+    const register = (body: Record<string, unknown>) =>
+      post(`${hosted.value.url}/api/register`, {
+        username: 'owner',
+        password: 'correct horse battery',
+        ...body,
+      });
+    expect(await register({})).toMatchObject({
+      status: 403,
+      body: { error: { code: 'setup_required' } },
+    });
+    expect(await register({ setupCode })).toMatchObject({
+      status: 201,
+      body: { isAdmin: true },
+    });
+    // The next launch: the server has its admin, there is no code to show.
+    await embedded.stop();
+    const relaunched = controller();
+    expect(await relaunched.restore()).toMatchObject({ port });
+    expect(await relaunched.getServerChoice()).not.toHaveProperty('setupCode');
   });
 
   it("refuses an interface that is not this computer's and changes nothing", async () => {
