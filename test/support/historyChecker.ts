@@ -283,8 +283,7 @@ export function checkHistory(
         }
       }
       const order = [...new Set(held.map((h) => h.key))].filter((k) => expected.has(k));
-      const placed = (key: string | undefined) =>
-        held.find((h) => h.key === key)?.where ?? 'held';
+      const placed = (key: string | undefined) => held.find((h) => h.key === key)?.where ?? 'held';
       const reference = truth.map(keyOf).filter((k) => seen.has(k));
       if (order.join('\n') !== reference.join('\n')) {
         report.misordered++;
