@@ -214,18 +214,34 @@ export class LogCache implements ClientStorage {
 
   applyReceipts(me: string, packet: ReceiptN): Promise<StoredMessage[]> {
     const backend = this.backend;
+    const touch = (row: Conversation, m: StoredMessage) => this.touch(row, m);
     return this.atomic(
       (function* () {
         const keys = packet.updates.map((u) => messageKey(me, u.id));
         const current = yield* step(backend.getMessages(keys));
         const changed: StoredMessage[] = [];
+        const placed: StoredMessage[] = [];
         packet.updates.forEach((u, i) => {
           const m = current[i];
           if (!m?.status || m.direction !== 'out') return;
-          const next = withReceipt(m, STATUS_OF[u.state], u.receipt);
-          if (next) changed.push(next);
+          // A receipt names the message's place: a device whose msg:A was lost
+          // learns it here (else the message would stay where it was written).
+          const located =
+            m.seq === undefined && !m.legacy
+              ? { ...m, seq: u.seq, ...positionOf(u.seq, 0, 0) }
+              : undefined;
+          const next = withReceipt(located ?? m, STATUS_OF[u.state], u.receipt) ?? located;
+          if (!next) return;
+          changed.push(next);
+          if (located) placed.push(next);
         });
         if (changed.length > 0) yield* step(backend.putMessages(changed));
+        for (const m of placed) {
+          const row =
+            (yield* step(backend.getConversation(m.conv))) ?? emptyConversation(m.conv, m.peer);
+          touch(row, m);
+          yield* step(backend.putConversation(row));
+        }
         return changed;
       })(),
     );

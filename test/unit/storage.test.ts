@@ -195,6 +195,31 @@ describe.each(Object.entries(IMPLEMENTATIONS))('%s', (_name, storage) => {
     s.close();
   });
 
+  it('a receipt places a message whose msg:A was lost: it moves to its seq', async () => {
+    const s = storage();
+    // Written after seq 1; meanwhile bob wrote seq 2 and 3; the server put mine at 4.
+    await s.addFromServer(ME, [entry('bob', 'b1', 1)]);
+    await s.addOutgoing(outgoing('mine', 1, 5_000));
+    await s.addFromServer(ME, [entry('bob', 'b2', 2), entry('bob', 'b3', 3)]);
+    expect(await order(s)).toEqual(['b1', 'mine', 'b2', 'b3']);
+    // Its msg:A never came; a receipt did (the server pushes them after the commit).
+    const [changed] = await s.applyReceipts(ME, {
+      conv: BOB,
+      updates: [
+        {
+          id: 'mine',
+          seq: 4,
+          state: 'delivered',
+          receipt: { recipients: 1, delivered: 1, read: 0 },
+        },
+      ],
+    });
+    expect(changed).toMatchObject({ status: 'delivered', seq: 4 });
+    expect(await order(s)).toEqual(['b1', 'b2', 'b3', 'mine']);
+    expect((await s.conversation(BOB))?.lastSeq).toBe(4);
+    s.close();
+  });
+
   it('counts unread from the read position, with server snapshots and local reads', async () => {
     const s = storage();
     await s.ensureConversation(BOB, { peer: 'bob' }, 6, 0);
