@@ -19,7 +19,12 @@ describe('offline recipients', () => {
   let proxy: FaultProxy;
 
   beforeAll(async () => {
-    server = await startServer({ clientPolicy: { ackTimeoutMs: 200, maxAttempts: 5 } });
+    // 1,200 messages from one sender wait for one recipient: within one sender's
+    // share (a quarter) of a 5,000-message inbox.
+    server = await startServer({
+      clientPolicy: { ackTimeoutMs: 200, maxAttempts: 5 },
+      inboxQuota: 5_000,
+    });
     proxy = await createFaultProxy(server.url);
   });
   afterAll(async () => {

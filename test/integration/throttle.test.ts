@@ -83,7 +83,8 @@ describe('throttling by the server is waited out, never a failure', () => {
   });
 
   it('inbox_full: the message waits (not failed) and goes once the recipient has room', async () => {
-    const s = await server({ inboxQuota: 2 });
+    // One sender may fill a quarter of a recipient's inbox: two of eight.
+    const s = await server({ inboxQuota: 8 });
     const proxy: FaultProxy = await createFaultProxy(s.url);
     cleanup.push(() => proxy.close());
     const alice = await newUser(s.url, 'alice');
@@ -91,7 +92,7 @@ describe('throttling by the server is waited out, never a failure', () => {
     const a = await engine(proxy.url, alice, 'a');
     await connected(a);
     const seen = record(a);
-    // Bob is away: two messages fill his inbox.
+    // Bob is away: two messages fill Alice's share of his inbox.
     for (const body of ['one', 'two']) {
       const m = await a.send(bob.userId, body);
       await nextEvent(a, 'status', (x) => x.id === m.id && x.status === 'stored');
