@@ -297,24 +297,13 @@ export class Accounts {
   resolve(token: unknown): Identity | undefined {
     if (typeof token !== 'string' || token.length === 0 || token.length > 512) return undefined;
     const device = this.store.deviceByToken(hashToken(token));
-    if (!device) return undefined;
-    const now = this.clock();
-    if (device.expiresAt <= now) {
-      this.background(this.writer.run('deleteDevice', [device.deviceId, device.userId]));
-      return undefined;
-    }
-    const member = this.directory.get(device.userId);
-    if (!member || member.disabled) return undefined;
-    const next = slidExpiry(device.expiresAt, now, this.ttlMs);
-    // Not awaited: a lost slide (a crash) only means the session ends a little earlier.
-    if (next !== undefined) {
-      this.background(this.writer.run('slideSession', [device.deviceId, now, next]));
-    }
+    const live = device && this.liveSession(device, true);
+    if (!live) return undefined;
     return {
-      ...profileOf(member),
-      isAdmin: member.isAdmin,
-      deviceId: device.deviceId,
-      expiresAt: next ?? device.expiresAt,
+      ...profileOf(live.member),
+      isAdmin: live.member.isAdmin,
+      deviceId: live.device.deviceId,
+      expiresAt: live.expiresAt,
     };
   }
 
@@ -331,7 +320,19 @@ export class Accounts {
    */
   sessionEnd(deviceId: string, used: boolean): number | undefined {
     const device = this.store.device(deviceId);
-    if (!device) return undefined;
+    return device && this.liveSession(device, used)?.expiresAt;
+  }
+
+  /**
+   * One rule for a session in use: expired (deleted, not awaited) or of a
+   * disabled account, it is over; otherwise, when `used`, its expiry slides
+   * (written at most once a minute; a lost slide in a crash only ends it a
+   * little earlier).
+   */
+  private liveSession(
+    device: DeviceRecord,
+    used: boolean,
+  ): { device: DeviceRecord; member: Member; expiresAt: number } | undefined {
     const now = this.clock();
     if (device.expiresAt <= now) {
       this.background(this.writer.run('deleteDevice', [device.deviceId, device.userId]));
@@ -340,9 +341,10 @@ export class Accounts {
     const member = this.directory.get(device.userId);
     if (!member || member.disabled) return undefined;
     const next = used ? slidExpiry(device.expiresAt, now, this.ttlMs) : undefined;
-    if (next === undefined) return device.expiresAt;
-    this.background(this.writer.run('slideSession', [device.deviceId, now, next]));
-    return next;
+    if (next !== undefined) {
+      this.background(this.writer.run('slideSession', [device.deviceId, now, next]));
+    }
+    return { device, member, expiresAt: next ?? device.expiresAt };
   }
 
   /** Ends the session of `token` (its device is signed out); returns the device id. */
