@@ -166,7 +166,7 @@ const MEMBER_SAW = sawEntry('c.kind', 'm.conv', 'mb.user_id', 'm.seq');
  * `limit` rows and `maxBytes` on the wire, never less than one row. Returns
  * whether rows were left out.
  */
-function cutPage(rows: LogRow[], limit: number, maxBytes: number): boolean {
+export function cutPage(rows: LogRow[], limit: number, maxBytes: number): boolean {
   let bytes = 0;
   let take = 0;
   while (take < rows.length && take < limit) {
@@ -179,7 +179,8 @@ function cutPage(rows: LogRow[], limit: number, maxBytes: number): boolean {
   return more;
 }
 
-function hashBody(body: string): Buffer {
+/** The SHA-256 of a body: what tells a retransmission from a conflict once the body is gone. */
+export function hashBody(body: string): Buffer {
   return createHash('sha256').update(body, 'utf8').digest();
 }
 
@@ -205,6 +206,47 @@ export function wireSize(row: LogRow): number {
       JSON.stringify({ id, from, to, body, ts, seq, conv, state: 'delivered', reply }),
     ) + 1
   );
+}
+
+/** A message already stored under `(sender, id)`, as `messageById` reads it. */
+export interface StoredMessage {
+  gseq: number;
+  conv: ConversationId;
+  seq: number;
+  recipient: string;
+  bodyHash: Buffer;
+  ts: number;
+  deliveredAt: number | null;
+  replySeq: number | null;
+  replyFrom: string | null;
+  replyId: string | null;
+  replyExcerpt: string | null;
+}
+
+/**
+ * What a `msg:R` whose `(sender, id)` is already stored as `existing` gets:
+ * the original placement when it is the same message (a retransmission), a
+ * conflict when its recipient, body or reply differ. Every store uses this.
+ */
+export function storedBefore(existing: StoredMessage, msg: MsgR, bodyHash: Buffer): StoreResult {
+  if (
+    existing.recipient !== msg.to ||
+    !existing.bodyHash.equals(bodyHash) ||
+    existing.replyFrom !== (msg.reply?.from ?? null) ||
+    existing.replyId !== (msg.reply?.id ?? null)
+  ) {
+    return { kind: 'conflict' };
+  }
+  const reply = replyOf(existing);
+  return {
+    kind: 'duplicate',
+    ts: existing.ts,
+    conv: existing.conv,
+    seq: existing.seq,
+    gseq: existing.gseq,
+    delivered: existing.deliveredAt !== null,
+    ...(reply ? { reply } : {}),
+  };
 }
 
 /**
@@ -574,49 +616,8 @@ export class Store {
    */
   storeMessage(sender: string, senderDevice: string, msg: MsgR, now: number): StoreResult {
     const bodyHash = hashBody(msg.body);
-    const existing = this.stmts.messageById.get(sender, msg.id) as
-      | {
-          gseq: number;
-          conv: ConversationId;
-          seq: number;
-          recipient: string;
-          bodyHash: Buffer;
-          ts: number;
-          deliveredAt: number | null;
-          replySeq: number | null;
-          replyFrom: string | null;
-          replyId: string | null;
-          replyExcerpt: string | null;
-        }
-      | undefined;
-    if (existing) {
-      if (
-        existing.recipient !== msg.to ||
-        !existing.bodyHash.equals(bodyHash) ||
-        existing.replyFrom !== (msg.reply?.from ?? null) ||
-        existing.replyId !== (msg.reply?.id ?? null)
-      ) {
-        return { kind: 'conflict' };
-      }
-      const reply =
-        existing.replySeq === null
-          ? undefined
-          : {
-              from: existing.replyFrom!,
-              id: existing.replyId!,
-              seq: existing.replySeq,
-              excerpt: existing.replyExcerpt ?? '',
-            };
-      return {
-        kind: 'duplicate',
-        ts: existing.ts,
-        conv: existing.conv,
-        seq: existing.seq,
-        gseq: existing.gseq,
-        delivered: existing.deliveredAt !== null,
-        ...(reply ? { reply } : {}),
-      };
-    }
+    const existing = this.stmts.messageById.get(sender, msg.id) as StoredMessage | undefined;
+    if (existing) return storedBefore(existing, msg, bodyHash);
     const group = isGroupId(msg.to);
     const conv = group ? (msg.to as ConversationId) : directConversationId(sender, msg.to);
     if (group && this.stmts.isCurrentMember.get(conv, sender) === undefined) {
