@@ -14,7 +14,7 @@ import type { Charge } from './budgets';
 import type { Entries } from './entries';
 import type { GroupChange, GroupRefusal } from './groups';
 import { handler, type Reply } from './handler';
-import type { ImSocket, RealtimeDeps } from './realtime';
+import type { ImSocket, RealtimeDeps } from './realtimeTypes';
 
 /**
  * The `group:*` handlers (protocol 2 only), shared by every connection:

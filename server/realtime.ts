@@ -1,5 +1,3 @@
-import type { Logger } from 'pino';
-import type { Server, Socket } from 'socket.io';
 import {
   ackRSchema,
   convListRSchema,
@@ -27,93 +25,23 @@ import {
   TYPING_SERVER_MIN_INTERVAL_MS,
   typingRSchema,
   userRoom,
-  type ClientToServerEvents,
   type ConversationId,
-  type ServerToClientEvents,
 } from '../protocol';
-import type { Accounts } from './accounts';
 import { groupHandlers } from './groupHandlers';
-import type { Groups } from './groups';
 import { handler, type Reply } from './handler';
-import type { Budgets } from './budgets';
-import type { MessageLimits } from './messageLimits';
-import type { Presence } from './presence';
-import type { Pushes } from './pushes';
 import { v1MsgN } from './pushes';
-import type { Receipts } from './receipts';
 import { watchSession } from './sessionWatch';
 import { guardPackets, limitConnectionsPerUser } from './socketGuard';
 import { Entries } from './entries';
-import type { Confirmation, LogRow, Store, StreamScope } from './store';
-import type { StoreWriter } from './storeWriter';
+import type { Confirmation, LogRow } from './store';
+import type { ImIo, ImSocket, RealtimeDeps } from './realtimeTypes';
 import { COMPACT_EVERY } from './writerOps';
-
-/** Per-connection state. */
-export interface SocketData {
-  userId: string;
-  /** The device (sign-in) this connection authenticated as. */
-  deviceId: string;
-  /** Protocol version the client announced (1 when it did not). */
-  protocol: number;
-  /** `offline:R` pages continue after this log position until `more` is false. */
-  offlineCursor: number;
-  /** Live confirmations since the device's cursor was last moved. */
-  acksSinceCompact: number;
-  /** Protocol 2+: groups, mirroring, the log fields. */
-  mirror: boolean;
-  /** Which messages this connection's device receives. */
-  scope: StreamScope;
-  /** When this connection last forwarded typing, per conversation (reset by a message). */
-  typingAt?: Map<string, number>;
-}
-
-/** The typed Socket.IO server. */
-export type ImIo = Server<
-  ClientToServerEvents,
-  ServerToClientEvents,
-  Record<string, never>,
-  SocketData
->;
-/** One typed connection. */
-export type ImSocket = Socket<
-  ClientToServerEvents,
-  ServerToClientEvents,
-  Record<string, never>,
-  SocketData
->;
 
 /** The room of connections that receive `presence:N`. */
 export const PRESENCE_ROOM = 'presence';
 
 /** Bytes of messages in one page: {@link MAX_PAGE_BYTES} less room for the envelope. */
 const PAGE_BUDGET = MAX_PAGE_BYTES - 1024;
-
-/** Dependencies of the realtime handlers. */
-export interface RealtimeDeps {
-  accounts: Accounts;
-  store: Store;
-  groups: Groups;
-  receipts: Receipts;
-  pushes: Pushes;
-  /** Every write of the message path goes through it (its worker thread). */
-  writer: StoreWriter;
-  presence: Presence;
-  log: Logger;
-  /** Oldest protocol version accepted; default {@link MIN_PROTOCOL_VERSION}. */
-  minProtocol?: number;
-  /** Message rate and inbox quota checked before a `msg:R` is stored. */
-  limits: MessageLimits;
-  /** The per-user budgets of the other write paths. */
-  budgets: Budgets;
-  /** Requests one connection may have in flight at once (0 = no limit). */
-  maxInFlight: number;
-  /** Output a connection's client may leave untaken before it is closed (0 = no limit). */
-  maxUnsentBytes: number;
-  /** The longest a connection goes without its session checked again. */
-  sessionCheckMs: number;
-  /** Live connections one user may have (0 = no limit). */
-  maxConnectionsPerUser: number;
-}
 
 /** The protocol version a handshake announces, or undefined when it is not a number. */
 function announcedProtocol(auth: Record<string, unknown> | undefined): number | undefined {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { fail } from '../protocol';
 import { Outflow, type EngineConn } from './backpressure';
-import type { ImIo, ImSocket } from './realtime';
+import type { ImIo, ImSocket } from './realtimeTypes';
 
 /** How long a client refused for too many connections is told to wait. */
 export const CONNECTION_RETRY_MS = 5_000;
