@@ -1,10 +1,62 @@
-import { isGroupId, type HistoryEntry, type LogMsgN } from '../protocol';
+import {
+  isGroupId,
+  type ConversationId,
+  type HistoryEntry,
+  type LogMsgN,
+  type ReplyQuote,
+} from '../protocol';
+import type { GroupChange } from './groups';
 import type { Pushes } from './pushes';
 import type { Receipts } from './receipts';
 import { replyOf, type LogRow, type Store } from './store';
 
 /** What an entry is made of: a row of the log (or one just stored, before it is read back). */
 export type EntryRow = Omit<LogRow, 'gseq'>;
+
+/** A text message just stored, as the log now holds it (the row {@link Entries.of} reads back). */
+export function textRow(message: {
+  conv: ConversationId;
+  seq: number;
+  sender: string;
+  id: string;
+  recipient: string;
+  body: string;
+  ts: number;
+  recipients: number;
+  reply?: ReplyQuote;
+}): EntryRow & { body: string } {
+  const { reply, ...fields } = message;
+  return {
+    ...fields,
+    deliveredAt: null,
+    kind: 'text',
+    replySeq: reply?.seq ?? null,
+    replyFrom: reply?.from ?? null,
+    replyId: reply?.id ?? null,
+    replyExcerpt: reply?.excerpt ?? null,
+  };
+}
+
+/** A group's system entry just appended (a membership change), as the log now holds it. */
+export function systemRow(change: GroupChange): EntryRow & { body: string } {
+  const { entry, conv } = change;
+  return {
+    conv,
+    seq: entry.seq,
+    sender: entry.sender,
+    id: entry.id,
+    recipient: conv,
+    body: entry.body,
+    ts: entry.ts,
+    deliveredAt: null,
+    kind: 'system',
+    recipients: 0,
+    replySeq: null,
+    replyFrom: null,
+    replyId: null,
+    replyExcerpt: null,
+  };
+}
 
 /**
  * The one definition of a log entry as a person receives it — pushed

@@ -11,7 +11,7 @@ import {
   type ConversationId,
 } from '../protocol';
 import type { Charge } from './budgets';
-import type { Entries } from './entries';
+import { systemRow, type Entries } from './entries';
 import type { GroupChange, GroupRefusal } from './groups';
 import { handler, type Reply } from './handler';
 import type { ImSocket, RealtimeDeps } from './realtimeTypes';
@@ -29,27 +29,9 @@ export function groupHandlers(
 
   /** Answers with the entry's `seq` (or the new group), then tells everyone concerned. */
   const announce = (change: GroupChange, reply: Reply, answer: object) => {
-    const { entry, conv, audience } = change;
+    const { audience } = change;
     reply({ ok: true, ...answer });
-    entries.toMembers(
-      {
-        conv,
-        seq: entry.seq,
-        sender: entry.sender,
-        id: entry.id,
-        recipient: conv,
-        body: entry.body,
-        ts: entry.ts,
-        deliveredAt: null,
-        kind: 'system',
-        recipients: 0,
-        replySeq: null,
-        replyFrom: null,
-        replyId: null,
-        replyExcerpt: null,
-      },
-      audience,
-    );
+    entries.toMembers(systemRow(change), audience);
   };
 
   /** Registers one group event: protocol 2 only, payload parsed, run by the writer. */

@@ -66,13 +66,6 @@ export class Pushes {
     return this.members(mirrorRoom(user)) > (deviceIsMirror ? this.members(deviceRoom(device)) : 0);
   }
 
-  /**
-   * A message `user` wrote on `device`, to their other protocol-2 devices
-   * (encoded only when there is one).
-   */
-  toOtherDevices(user: string, device: string, deviceIsMirror: boolean, packet: LogMsgN): void {
-    if (this.hasOtherDevices(user, device, deviceIsMirror)) this.toPeople([user], packet, device);
-  }
 
   /** receipt:N to `sender`'s protocol-2 connections. */
   receipt(sender: string, packet: ReceiptN): void {

@@ -32,7 +32,7 @@ import { handler, type Reply } from './handler';
 import { v1MsgN } from './pushes';
 import { watchSession } from './sessionWatch';
 import { guardPackets, limitConnectionsPerUser } from './socketGuard';
-import { Entries } from './entries';
+import { Entries, textRow } from './entries';
 import type { Confirmation, LogRow } from './store';
 import type { ImIo, ImSocket, RealtimeDeps } from './realtimeTypes';
 import { COMPACT_EVERY } from './writerOps';
@@ -151,7 +151,7 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
     reply(mirror ? { ok: true, id: msg.id, ts, seq, conv } : { ok: true, id: msg.id, ts });
     const quote = result.reply;
     /** The message as the log now holds it. */
-    const row = {
+    const row = textRow({
       conv,
       seq,
       sender: me,
@@ -159,14 +159,9 @@ export function attachRealtime(io: ImIo, deps: RealtimeDeps): void {
       recipient: msg.to,
       body: msg.body,
       ts,
-      deliveredAt: null,
-      kind: 'text' as const,
       recipients: result.kind === 'stored' ? result.recipients.length : 0,
-      replySeq: quote?.seq ?? null,
-      replyFrom: quote?.from ?? null,
-      replyId: quote?.id ?? null,
-      replyExcerpt: quote?.excerpt ?? null,
-    };
+      ...(quote ? { reply: quote } : {}),
+    });
     if (group) {
       if (result.kind === 'stored') {
         entries.toMembers(row, result.recipients);
