@@ -15,6 +15,7 @@ import type { Accounts } from './accounts';
 import type { Budgets } from './budgets';
 import { bearerToken, sendBudgetRefusal, sendError, sendRefusal, signedIn } from './httpReply';
 import type { Presence } from './presence';
+import { readinessCheck } from './readiness';
 import type { Store } from './store';
 import type { StoreWriter } from './storeWriter';
 
@@ -51,6 +52,14 @@ export async function registerHttp(app: FastifyInstance, deps: HttpDeps): Promis
   });
 
   app.get('/healthz', async () => ({ ok: true }));
+
+  // Readiness for a load balancer (deploy/haproxy.cfg): 503 while the
+  // database takes no writes or its schema is not this code's.
+  const ready = readinessCheck(deps.store, deps.writer);
+  app.get('/readyz', async (_request, reply) => {
+    const readiness = await ready();
+    return reply.code(readiness.ok ? 200 : 503).send(readiness);
+  });
 
   app.get('/api/config', async () => clientPolicy);
 

@@ -66,7 +66,6 @@ export class Pushes {
     return this.members(mirrorRoom(user)) > (deviceIsMirror ? this.members(deviceRoom(device)) : 0);
   }
 
-
   /** receipt:N to `sender`'s protocol-2 connections. */
   receipt(sender: string, packet: ReceiptN): void {
     if (this.members(mirrorRoom(sender)) > 0)
