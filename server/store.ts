@@ -208,6 +208,30 @@ export function wireSize(row: LogRow): number {
   );
 }
 
+/** The message a reply names, as the store finds it by `(sender, id)`. */
+export interface QuotedRow {
+  conv: ConversationId;
+  seq: number;
+  body: string | null;
+  kind: string;
+}
+
+/**
+ * The quote of a reply in `conv` to message `ref` (found as `row`): only a
+ * text message of the same conversation that the sender could see (in a
+ * group, `sawSeq` of its seq); undefined otherwise. Every store uses this.
+ */
+export function quoteOf(
+  conv: ConversationId,
+  ref: { from: string; id: string },
+  row: QuotedRow | undefined,
+  sawSeq: (seq: number) => boolean,
+): ReplyQuote | undefined {
+  if (!row || row.conv !== conv || row.kind !== 'text') return undefined;
+  if (isGroupId(conv) && !sawSeq(row.seq)) return undefined;
+  return { from: ref.from, id: ref.id, seq: row.seq, excerpt: replyExcerpt(row.body ?? '') };
+}
+
 /** A message already stored under `(sender, id)`, as `messageById` reads it. */
 export interface StoredMessage {
   gseq: number;
@@ -679,11 +703,8 @@ export class Store {
     sender: string,
     ref: { from: string; id: string },
   ): ReplyQuote | undefined {
-    const row = this.stmts.replyTarget.get(ref.from, ref.id) as
-      { conv: ConversationId; seq: number; body: string | null; kind: string } | undefined;
-    if (!row || row.conv !== conv || row.kind !== 'text') return undefined;
-    if (isGroupId(conv) && !this.sawSeq(conv, sender, row.seq)) return undefined;
-    return { from: ref.from, id: ref.id, seq: row.seq, excerpt: replyExcerpt(row.body ?? '') };
+    const row = this.stmts.replyTarget.get(ref.from, ref.id) as QuotedRow | undefined;
+    return quoteOf(conv, ref, row, (seq) => this.sawSeq(conv, sender, seq));
   }
 
   /**

@@ -1,7 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -12,21 +11,13 @@ import { DATABASE_FILE } from '../../server/dataDir';
 import { createSelfSigned } from '../../server/tls';
 import { startChildServer, type ChildServer } from '../support/childServer';
 import { newUser } from '../support/clients';
+import { freePort } from '../support/ports';
 import { tempDir } from '../support/servers';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CONFIG = path.join(ROOT, 'deploy/haproxy.cfg');
 const HAPROXY = '/usr/sbin/haproxy';
-
-/** A TCP port free on 127.0.0.1 now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** GET `url` over https trusting only `ca`; resolves with the status and body. */
 function get(url: string, ca: string): Promise<{ status: number; body: string }> {

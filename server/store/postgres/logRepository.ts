@@ -2,7 +2,6 @@ import type pg from 'pg';
 import {
   directConversationId,
   isGroupId,
-  replyExcerpt,
   type ConversationId,
   type MsgR,
   type ReplyQuote,
@@ -11,7 +10,9 @@ import { periodCovers, sawInGroup } from '../../periods';
 import {
   cutPage,
   hashBody,
+  quoteOf,
   storedBefore,
+  type QuotedRow,
   type Confirmation,
   type FoundConfirmation,
   type LogRow,
@@ -271,18 +272,12 @@ async function replyTarget(
   conv: ConversationId,
   ref: { from: string; id: string },
 ): Promise<ReplyQuote | undefined> {
-  const { rows } = await client.query<{
-    conv: string;
-    seq: number;
-    body: string | null;
-    kind: string;
-  }>('SELECT conv, seq, body, kind FROM messages WHERE sender = $1 AND id = $2', [
-    ref.from,
-    ref.id,
-  ]);
-  const row = rows[0];
-  if (!row || row.conv !== conv || row.kind !== 'text') return undefined;
-  return { from: ref.from, id: ref.id, seq: row.seq, excerpt: replyExcerpt(row.body ?? '') };
+  const { rows } = await client.query<QuotedRow>(
+    'SELECT conv, seq, body, kind FROM messages WHERE sender = $1 AND id = $2',
+    [ref.from, ref.id],
+  );
+  // Direct conversations only so far: both people see all of it.
+  return quoteOf(conv, ref, rows[0], () => true);
 }
 
 /** True when `userId` could see entry `seq` of group `conv`. */
