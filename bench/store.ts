@@ -4,16 +4,17 @@
  *
  * SQLite (today's `Store`, `synchronous=FULL`) and PostgreSQL 15 (started
  * by the bench from Debian's package, like the tests; fsync on), both
- * through `Repositories`: every `storeMessage` is its own transaction — no
- * group commit on either side, so this is the repositories' cost, not the
- * server's. `writers` loops store at once (to 100 people); the light load is
- * one message at a time. Prints msg/s and p50/p95 per message, and
+ * through `Repositories` with group commit (SQLite's `GroupCommit` on this
+ * thread, PostgreSQL's `PgGroupCommit`): the stores' cost without sockets.
+ * `writers` loops store at once (to 100 people); the light load is one
+ * message at a time. Prints msg/s and p50/p95 per message, and
  * PostgreSQL's as ratios to SQLite's.
  */
 import { parseArgs } from 'node:util';
 import type { Repositories } from '../server/store/repositories';
 import { postgresRepositories } from '../server/store/postgres';
 import { sqliteRepositories } from '../server/store/sqlite/repositories';
+import { GroupCommit } from '../server/groupCommit';
 import { Store } from '../server/store';
 import { startPostgres } from '../test/support/postgres';
 import { tempDir } from '../test/support/servers';
@@ -72,7 +73,8 @@ async function measure(repos: Repositories) {
 const tmp = tempDir('tickline-bench-store-');
 const postgres = await startPostgres();
 try {
-  const sqlite = sqliteRepositories(new Store(tmp.dir));
+  const store = new Store(tmp.dir);
+  const sqlite = sqliteRepositories(store, new GroupCommit(store.db));
   const lite = await measure(sqlite).finally(() => sqlite.close());
   const pg = await postgresRepositories(await postgres.createDatabase('bench'), WRITERS);
   const post = await measure(pg).finally(() => pg.close());
@@ -80,7 +82,7 @@ try {
     `| ${name} | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p95.toFixed(2)} | ${ratio} |`;
   console.log(
     [
-      `storeMessage, one transaction each: ${MESSAGES} messages by ${WRITERS} writers, then ${LIGHT} one at a time`,
+      `storeMessage with group commit: ${MESSAGES} messages by ${WRITERS} writers, then ${LIGHT} one at a time`,
       '| engine | msg/s | p50 ms | p95 ms | vs SQLite |',
       '|---|---|---|---|---|',
       row('SQLite (FULL)', lite, '1'),

@@ -22,7 +22,8 @@ import {
   type StreamScope,
 } from '../../store';
 import type { LogRepository } from '../repositories';
-import { inTransaction, sqlState } from './pool';
+import { PgGroupCommit } from './groupCommit';
+import { sqlState } from './pool';
 import { takePositions } from './streamPositions';
 
 /** A log row's columns under the names `LogRow` has (quoted: PostgreSQL folds the rest to lower case). */
@@ -84,7 +85,11 @@ const UNDELIVERED_PART = `SELECT ${LOG_COLUMNS} FROM messages m
 
 /** The conversation logs in PostgreSQL: {@link LogRepository} with several writers. */
 export class PostgresLogRepository implements LogRepository {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    /** Every write goes through it: one transaction per batch. */
+    private readonly commit = new PgGroupCommit(pool),
+  ) {}
 
   async storeMessage(
     sender: string,
@@ -92,17 +97,14 @@ export class PostgresLogRepository implements LogRepository {
     msg: MsgR,
     now: number,
   ): Promise<StoreResult> {
+    const store = (client: pg.PoolClient) => storeMessageIn(client, sender, senderDevice, msg, now);
     try {
-      return await inTransaction(this.pool, (client) =>
-        storeMessageIn(client, sender, senderDevice, msg, now),
-      );
+      return await this.commit.run(store);
     } catch (error) {
       // Another node stored this (sender, id) between our look-up and insert:
       // the second attempt finds it and answers as for a retransmission.
       if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
-      return inTransaction(this.pool, (client) =>
-        storeMessageIn(client, sender, senderDevice, msg, now),
-      );
+      return this.commit.run(store);
     }
   }
 
@@ -143,14 +145,14 @@ export class PostgresLogRepository implements LogRepository {
     id: string,
     now: number,
   ): Promise<(Confirmation & { first: boolean }) | undefined> {
-    return inTransaction(this.pool, async (client) => {
+    return this.commit.run(async (client) => {
       const found = await confirmable(client, scope, sender, id);
       return found && { ...found, first: await record(client, scope, found, now) };
     });
   }
 
   async compact(scope: StreamScope): Promise<number> {
-    return inTransaction(this.pool, async (client) => {
+    return this.commit.run(async (client) => {
       const device = await deviceCursor(client, scope.deviceId);
       if (!device) return 0;
       const { rows } = await client.query<{ first: number | null; head: number }>(

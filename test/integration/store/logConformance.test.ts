@@ -301,7 +301,10 @@ describe.each(['sqlite', 'postgresql'] as const)('conversation logs on %s', (eng
 describe('PostgreSQL: a transaction that took a log position first commits first', () => {
   it('a writer that took a later position waits; a device paging and compacting meanwhile skips nothing', async () => {
     const url = await postgres.createDatabase(`interleave_${++databases}`);
+    // Two nodes: B's message is stored by one, Cat's device reads on the other
+    // (a node's writes queue behind its batch in flight, like SQLite's writer).
     const repos = await postgresRepositories(url);
+    const node2 = await postgresRepositories(url);
     const pool = createPool(url, 2);
     const watcher = createPool(url, 1);
     try {
@@ -328,13 +331,13 @@ describe('PostgreSQL: a transaction that took a log position first commits first
         await new Promise((resolve) => setImmediate(resolve));
       }
       // Cat's device pages and compacts now, between the two commits.
-      const before = await repos.logs.streamPage(cat, 0, 100, 1 << 20);
-      for (const row of before.rows) await repos.logs.confirm(cat, row.sender, row.id, 3);
-      await repos.logs.compact(cat);
+      const before = await node2.logs.streamPage(cat, 0, 100, 1 << 20);
+      for (const row of before.rows) await node2.logs.confirm(cat, row.sender, row.id, 3);
+      await node2.logs.compact(cat);
       await a.query('COMMIT');
       a.release();
       expect((await b).kind).toBe('stored');
-      const after = await readAll(repos, cat, before.lastGseq);
+      const after = await readAll(node2, cat, before.lastGseq);
       const got = [...before.rows, ...after.rows].map((r) => r.id);
       expect(got, `before A's commit: [${before.rows.map((r) => r.id).join()}]`).toEqual([
         'first',
@@ -343,6 +346,7 @@ describe('PostgreSQL: a transaction that took a log position first commits first
     } finally {
       await pool.end();
       await watcher.end();
+      await node2.close();
       await repos.close();
     }
   });
