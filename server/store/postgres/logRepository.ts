@@ -24,7 +24,7 @@ import {
 import type { LogRepository } from '../repositories';
 import { PgGroupCommit } from './groupCommit';
 import { sqlState } from './pool';
-import { takePositions } from './streamPositions';
+import { lockStreamHead, takePositions } from './streamPositions';
 
 /** A log row's columns under the names `LogRow` has (quoted: PostgreSQL folds the rest to lower case). */
 const LOG_COLUMNS = `m.gseq, m.conv, m.seq, m.sender, m.id, m.recipient, m.body, m.ts,
@@ -221,7 +221,9 @@ export async function storeMessageIn(
   }
   const reply = msg.reply ? await replyTarget(client, conv, msg.reply) : null;
   if (reply === undefined) return { kind: 'bad_reply' };
-  // The conversation's row lock orders its seqs; held until COMMIT.
+  // One lock order for every writer: the stream head, then the conversation
+  // (whose row lock orders its seqs); both held until COMMIT.
+  await lockStreamHead(client);
   const { rows: next } = await client.query<{ last_seq: number }>(
     `INSERT INTO conversations (conv, kind, last_seq, created_at) VALUES ($1, 'direct', 1, $2)
      ON CONFLICT (conv) DO UPDATE SET last_seq = conversations.last_seq + 1 RETURNING last_seq`,
@@ -234,7 +236,7 @@ export async function storeMessageIn(
       [conv, sender, msg.to],
     );
   }
-  // Last: the log position (see takePositions), then the row and COMMIT.
+  // The log position (see takePositions), then the row.
   const gseq = await takePositions(client);
   await client.query(
     `INSERT INTO messages (gseq, conv, seq, sender, sender_device, id, recipient, body, body_hash, ts,
