@@ -1,7 +1,7 @@
 /**
  * Scenario 3: the server is killed while A sends (short retry policy):
  * `pending` → `failed` → Resend dialog; the server restarts; Resend → A sees
- * `delivered` with the same id, B sees the message once.
+ * it delivered with the same id, B sees the message once.
  */
 import { expect, test } from '@playwright/test';
 import { useScenarioServer } from './support/server';
@@ -18,6 +18,8 @@ import {
 } from './support/ui';
 
 // Retry budget: 400 + 800 + 1600 ms without msg:A, then `failed`.
+/** Reached the recipient (read, too, when their open conversation shows it at once). */
+const DELIVERED_OR_READ = /^(delivered|read)$/;
 const server = useScenarioServer({ ackTimeoutMs: 400, maxAttempts: 3 });
 
 test('server killed while sending: failed, resend after restart, delivered once', async ({
@@ -30,7 +32,9 @@ test('server killed while sending: failed, resend after restart, delivered once'
   await openConversation(a, nameB);
   await openConversation(b, nameA);
   const first = await send(a, 'Before the crash');
-  await expect(first).toHaveAttribute('data-status', 'delivered');
+  // B has the conversation open, so it may already be read by the time this
+  // looks (a busy machine: it was, in a run with both cores kept busy).
+  await expect(first).toHaveAttribute('data-status', DELIVERED_OR_READ);
 
   await server.kill();
   const message = await send(a, 'Sent while the server is down');
@@ -65,7 +69,7 @@ test('server killed while sending: failed, resend after restart, delivered once'
 
   await message.getByRole('button', { name: 'Resend', exact: true }).click();
   await a.getByRole('dialog').getByRole('button', { name: 'Resend', exact: true }).click();
-  await expect(message).toHaveAttribute('data-status', 'delivered');
+  await expect(message).toHaveAttribute('data-status', DELIVERED_OR_READ);
   // Same id, same place (right after the first message), still once.
   await expect(message).toHaveAttribute('data-msg-id', id!);
   await expectShownOnce(outgoing(a, 'Sent while the server is down'), [a, b]);
